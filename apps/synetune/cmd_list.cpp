@@ -1,0 +1,5 @@
+#include "commands.hpp"
+
+namespace synetune::cli {
+void register_list(CLI::App& app) { (void)app; }  // not implemented yet
+}  // namespace synetune::cli

@@ -1,0 +1,31 @@
+#pragma once
+/// Error model (see docs/architecture.md):
+///  - bad user input / configuration -> exceptions derived from `Error` below;
+///  - expected runtime outcomes (trial failed, space exhausted) -> values, never exceptions.
+#include <stdexcept>
+#include <string>
+
+namespace synetune {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+/// Invalid user input: a malformed config space, flag or option. The message names the
+/// offending item and, where possible, how to fix it.
+class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+/// Reading or writing experiment files failed (corrupt checkpoint, unwritable folder).
+class StorageError : public Error {
+ public:
+  using Error::Error;
+};
+/// A backend could not do what it was asked (spawn failed, sbatch refused).
+class BackendError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace synetune

@@ -1,0 +1,20 @@
+#pragma once
+/// JSON value type used across synetune. Insertion-ordered so that configs, metadata and
+/// reported metrics keep the order in which they were written (as Syne Tune's dicts do).
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace synetune {
+
+using Json = nlohmann::ordered_json;
+
+/// Parses JSON that may contain Python's non-standard tokens `NaN`, `Infinity`, `-Infinity`
+/// (Syne Tune's Reporter emits them for non-finite floats). Throws `InvalidArgument` on
+/// malformed input.
+Json parse_json_lenient(std::string_view text);
+
+/// Dumps JSON the way Python's `json.dumps` does for non-finite numbers (NaN, Infinity).
+std::string dump_json_python(const Json& j);
+
+}  // namespace synetune

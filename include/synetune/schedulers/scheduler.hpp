@@ -1,0 +1,41 @@
+#pragma once
+/// Scheduler: decides *when*: which trial to start or resume, and whether a running trial
+/// continues, pauses or stops after each result. Knows nothing of processes or clocks.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "synetune/core/json.hpp"
+#include "synetune/core/result.hpp"
+#include "synetune/core/types.hpp"
+#include "synetune/searchers/searcher.hpp"
+
+namespace synetune {
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  /// What to run on a free worker: a new trial (its id will be `next_trial_id`), a resume of
+  /// a paused trial, or nullopt when nothing more can be suggested.
+  virtual std::optional<TrialSuggestion> suggest(TrialId next_trial_id) = 0;
+  /// A new trial was started from a StartTrial suggestion.
+  virtual void on_trial_add(const Trial& trial) = 0;
+  virtual Decision on_trial_result(const Trial& trial, const Result& result) = 0;
+  /// The trial's process ended normally; `last_result` is its last reported result.
+  virtual void on_trial_complete(const Trial& trial, const Result& last_result) = 0;
+  /// The trial failed (crash, no result, killed from outside).
+  virtual void on_trial_error(const Trial& trial) = 0;
+  /// The trial was paused or stopped by this scheduler's decision.
+  virtual void on_trial_remove(const Trial& trial) { (void)trial; }
+
+  virtual const ProblemSpec& problem() const = 0;
+  /// Metric names this scheduler optimises (for metadata.json); first is the main one.
+  virtual std::vector<std::string> metric_names() const { return {problem().metric}; }
+  /// Short name and options, written to metadata.json.
+  virtual Json metadata() const = 0;
+  /// Complete state, searcher and RNG included.
+  virtual Json save_state() const = 0;
+  virtual void load_state(const Json& state) = 0;
+};
+
+}  // namespace synetune

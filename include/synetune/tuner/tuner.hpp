@@ -1,0 +1,94 @@
+#pragma once
+/// The Tuner: one event loop that moves events between Backend, Scheduler and result stores,
+/// enforces n_workers, the stopping criterion and max_failures, and writes the experiment
+/// folder (metadata.json, results.csv.zip, the result journal, the tuner checkpoint).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "synetune/backends/backend.hpp"
+#include "synetune/core/json.hpp"
+#include "synetune/schedulers/scheduler.hpp"
+#include "synetune/space/config_space.hpp"
+#include "synetune/tuner/callback.hpp"
+#include "synetune/tuner/stopping_criterion.hpp"
+
+namespace synetune {
+
+struct TunerOptions {
+  int n_workers = 4;
+  StoppingCriterion stop_criterion;
+  /// Tuning stops once more than this many trials failed (Syne Tune: strict >).
+  int max_failures = 1;
+  /// Full name; empty = `<tuner_name_base>-YYYY-MM-DD-HH-MM-SS-mmm` (UTC).
+  std::string tuner_name;
+  std::string tuner_name_base = "st-tuner";
+  /// Output root; empty = $SYNETUNE_FOLDER or ~/syne-tune.
+  std::filesystem::path root;
+  Json metadata = Json::object();  ///< user metadata merged into metadata.json
+  std::string entrypoint;          ///< for metadata.json
+  ConfigSpace config_space;        ///< for metadata.json
+  double results_update_interval = 10.0;  ///< seconds between results.csv.zip / checkpoint
+  double print_update_interval = 1.0;     ///< seconds between progress lines (0 = never)
+  bool print_progress = true;
+  bool print_summary = true;
+  std::uint64_t seed = 0;
+  /// After the stop criterion fires, let running trials finish instead of stopping them.
+  bool wait_trial_completion_when_stopping = false;
+  bool asynchronous_scheduling = true;
+  bool write_checkpoint = true;  ///< tuner checkpoint (tuner.json) every update interval
+};
+
+struct TuningSummary {
+  std::string tuner_name;
+  std::filesystem::path tuner_path;
+  std::string stop_reason;
+  TuningStatus status;
+  TrialId best_trial_id = -1;
+  double best_metric = 0.0;
+  Config best_config;
+  bool failed = false;  ///< ended because of too many failures
+};
+
+/// Output root: $SYNETUNE_FOLDER or ~/syne-tune.
+std::filesystem::path default_output_root();
+/// `<base>-YYYY-MM-DD-HH-MM-SS-mmm`, UTC, base truncated to fit 63 characters.
+std::string name_from_base(const std::string& base);
+
+class Tuner {
+ public:
+  Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,
+        TunerOptions options);
+  ~Tuner();
+  Tuner(const Tuner&) = delete;
+  Tuner& operator=(const Tuner&) = delete;
+
+  void add_callback(std::unique_ptr<TunerCallback> callback);
+  /// Runs until the stopping criterion, exhaustion of the space, too many failures, or
+  /// request_stop(). Writes everything before returning.
+  TuningSummary run();
+  /// Asks the loop to stop at its next iteration (async-signal-safe: sets a flag).
+  static void request_stop();
+
+  const std::string& name() const;
+  const std::filesystem::path& path() const;
+  Scheduler& scheduler();
+  Backend& backend();
+
+  /// Continues an experiment from its folder (checkpoint, or journal replay if the
+  /// checkpoint is missing or corrupt). Scheduler and backend are built by the caller from
+  /// metadata.json, then their states are restored.
+  static std::unique_ptr<Tuner> load(const std::filesystem::path& tuner_path,
+                                     std::unique_ptr<Scheduler> scheduler,
+                                     std::unique_ptr<Backend> backend, TunerOptions options);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synetune
