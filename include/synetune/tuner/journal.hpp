@@ -1,0 +1,61 @@
+#pragma once
+/// The result journal: `<tuner_path>/journal.jsonl`, one JSON object per line, appended the
+/// moment an event happens so that killing the tuner (even with SIGKILL) loses no reported
+/// result. Tables (results.csv.zip), plots and resume are derived from it.
+///
+/// Line kinds (`event` field):
+///   {"event":"tuning_start","time":t,"tuner_name":..,"resumed":bool}
+///   {"event":"trial_start","trial_id":i,"time":t,"resumed":bool,"config":{..}}
+///   {"event":"result","trial_id":i,"time":t,"status":"InProgress","decision":"CONTINUE",
+///    "result":{..metrics..}[,"extra":{..}]}
+///   {"event":"status","trial_id":i,"time":t,"status":"Completed|Failed|Stopped|Paused",
+///    "reason":".."}
+///   {"event":"tuning_end","time":t,"reason":".."}
+/// `time` is tuner time in seconds (simulated for the simulator). A truncated last line (the
+/// tuner was killed mid-write) is ignored by the reader.
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "synetune/core/json.hpp"
+#include "synetune/core/result.hpp"
+#include "synetune/core/types.hpp"
+
+namespace synetune {
+
+class JournalWriter {
+ public:
+  /// Opens (appending) `path`. `buffered`: flush only when the buffer fills or flush() is
+  /// called (simulator); otherwise the tuner flushes after every batch of events.
+  JournalWriter(const std::filesystem::path& path, bool buffered);
+  ~JournalWriter();
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
+  void tuning_start(double time, const std::string& tuner_name, bool resumed);
+  void trial_start(TrialId id, double time, bool resumed, const Config& config);
+  void result(const Result& r, double time, TrialStatus status, Decision decision,
+              const Json& extra);
+  void status(TrialId id, double time, TrialStatus status, const std::string& reason);
+  void tuning_end(double time, const std::string& reason);
+  /// Hands buffered lines to the kernel (write(2)): from then on they survive a SIGKILL.
+  void flush();
+  bool buffered() const { return buffered_; }
+
+ private:
+  void write_line(const std::string& line);
+  std::FILE* file_ = nullptr;
+  bool buffered_ = false;
+  std::string line_;
+};
+
+/// Reads a journal, calling `on_line` for each complete, well-formed line in order.
+/// Returns the number of lines skipped because they were malformed (e.g. truncated).
+std::size_t read_journal(const std::filesystem::path& path,
+                         const std::function<void(const Json&)>& on_line);
+
+/// Appends a number the way Python's repr prints floats (shortest round trip; NaN, Infinity).
+void append_number(std::string& out, double v);
+
+}  // namespace synetune

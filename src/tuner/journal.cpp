@@ -1,0 +1,145 @@
+#include "synetune/tuner/journal.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+
+#include "synetune/core/error.hpp"
+
+namespace synetune {
+
+void append_number(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "Infinity" : "-Infinity";
+  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
+    out.append(buf, p);
+    // Integral values keep a float marker only if they were floats; we cannot tell, and
+    // readers (pandas, our loader) treat 3 and 3.0 alike.
+  } else {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, p);
+  }
+}
+
+namespace {
+void append_key(std::string& out, const std::string& key) {
+  bool plain = true;
+  for (char c : key)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) plain = false;
+  if (plain) {
+    out += '"';
+    out += key;
+    out += '"';
+  } else {
+    out += Json(key).dump();
+  }
+}
+}  // namespace
+
+JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
+    : buffered_(buffered) {
+  file_ = std::fopen(path.c_str(), "ae");
+  if (!file_) throw StorageError("cannot open the result journal " + path.string() + " for appending");
+  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+}
+
+JournalWriter::~JournalWriter() {
+  if (file_) std::fclose(file_);
+}
+
+void JournalWriter::write_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), file_);
+}
+
+void JournalWriter::flush() { std::fflush(file_); }
+
+void JournalWriter::tuning_start(double time, const std::string& tuner_name, bool resumed) {
+  Json j{{"event", "tuning_start"}, {"time", time}, {"tuner_name", tuner_name}, {"resumed", resumed}};
+  write_line(dump_json_python(j) + "\n");
+  flush();
+}
+
+void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Config& config) {
+  line_.clear();
+  line_ += "{\"event\": \"trial_start\", \"trial_id\": " + std::to_string(id) + ", \"time\": ";
+  append_number(line_, time);
+  line_ += resumed ? ", \"resumed\": true, \"config\": " : ", \"resumed\": false, \"config\": ";
+  line_ += dump_json_python(config);
+  line_ += "}\n";
+  write_line(line_);
+}
+
+void JournalWriter::result(const Result& r, double time, TrialStatus status, Decision decision,
+                           const Json& extra) {
+  line_.clear();
+  line_ += "{\"event\": \"result\", \"trial_id\": " + std::to_string(r.trial_id) + ", \"time\": ";
+  append_number(line_, time);
+  line_ += ", \"status\": \"" + to_string(status) + "\", \"decision\": \"" + to_string(decision) +
+           "\", \"result\": {";
+  bool first = true;
+  for (const auto& [k, v] : r.values) {
+    if (!first) line_ += ", ";
+    first = false;
+    append_key(line_, k);
+    line_ += ": ";
+    append_number(line_, v);
+  }
+  if (r.extra.is_object())
+    for (auto it = r.extra.begin(); it != r.extra.end(); ++it) {
+      if (!first) line_ += ", ";
+      first = false;
+      append_key(line_, it.key());
+      line_ += ": " + dump_json_python(it.value());
+    }
+  line_ += "}";
+  if (extra.is_object() && !extra.empty()) line_ += ", \"extra\": " + dump_json_python(extra);
+  line_ += "}\n";
+  write_line(line_);
+}
+
+void JournalWriter::status(TrialId id, double time, TrialStatus status, const std::string& reason) {
+  Json j{{"event", "status"}, {"trial_id", id}, {"time", time}, {"status", to_string(status)},
+         {"reason", reason}};
+  write_line(dump_json_python(j) + "\n");
+}
+
+void JournalWriter::tuning_end(double time, const std::string& reason) {
+  Json j{{"event", "tuning_end"}, {"time", time}, {"reason", reason}};
+  write_line(dump_json_python(j) + "\n");
+  flush();
+}
+
+std::size_t read_journal(const std::filesystem::path& path,
+                         const std::function<void(const Json&)>& on_line) {
+  std::ifstream in(path);
+  if (!in) throw StorageError("cannot read the result journal " + path.string());
+  std::string line;
+  std::size_t skipped = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (in.eof() && line.back() != '}') {  // truncated last line (killed mid-write)
+      ++skipped;
+      break;
+    }
+    Json j;
+    try {
+      j = parse_json_lenient(line);
+    } catch (const Error&) {
+      ++skipped;
+      continue;
+    }
+    if (!j.is_object() || !j.contains("event")) {
+      ++skipped;
+      continue;
+    }
+    on_line(j);
+  }
+  return skipped;
+}
+
+}  // namespace synetune

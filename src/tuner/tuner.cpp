@@ -1,0 +1,346 @@
+#include "synetune/tuner/tuner.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <limits>
+#include <unordered_map>
+
+#include "synetune/core/error.hpp"
+#include "synetune/tuner/journal.hpp"
+#include "synetune/tuner/results_table.hpp"
+#include "tuner/progress.hpp"
+#include "tuner/tuner_state.hpp"
+
+namespace synetune {
+
+namespace {
+std::atomic<bool> g_stop_requested{false};
+
+double wall_time_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+std::filesystem::path default_output_root() {
+  if (const char* f = std::getenv("SYNETUNE_FOLDER"); f && *f) {
+    std::string s = f;
+    if (s[0] == '~')
+      if (const char* home = std::getenv("HOME")) s = std::string(home) + s.substr(1);
+    return s;
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home ? home : ".") / "syne-tune";
+}
+
+std::string name_from_base(const std::string& base) {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  std::time_t t = system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char ts[64];
+  std::strftime(ts, sizeof ts, "%Y-%m-%d-%H-%M-%S", &tm);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  char full[80];
+  std::snprintf(full, sizeof full, "%s-%03lld", ts, static_cast<long long>(ms));
+  std::string stamp = full;
+  std::string b = base.empty() ? "st-tuner" : base;
+  const std::size_t max_base = 63 - stamp.size() - 1;
+  if (b.size() > max_base) b = b.substr(0, max_base);
+  return b + "-" + stamp;
+}
+
+struct Tuner::Impl {
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<Backend> backend;
+  TunerOptions opts;
+  std::vector<std::unique_ptr<TunerCallback>> callbacks;
+  std::string name;
+  std::filesystem::path path;
+  TunerState state;  // trial table, status, counters: everything a checkpoint needs
+  ResultsTable table;
+  std::unique_ptr<JournalWriter> journal;
+  bool resumed = false;
+  double clock_origin = 0.0;  // backend clock time corresponding to tuner time `time_offset`
+  double time_offset = 0.0;   // tuner time already used before a resume
+
+  double tuner_time() const { return backend->now() - clock_origin + time_offset; }
+
+  void setup();
+  void write_metadata();
+  void start_trials(double t, bool stopping);
+  void handle(const BackendEvent& ev, double t);
+  void apply_decision(TrialRecord& rec, Decision d, double t);
+  void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
+  void save(double t);
+  TuningSummary finish(const std::string& reason, double t);
+};
+
+Tuner::Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,
+             TunerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  if (!scheduler) throw InvalidArgument("Tuner needs a scheduler");
+  if (!backend) throw InvalidArgument("Tuner needs a backend");
+  if (options.n_workers < 1)
+    throw InvalidArgument("n_workers must be >= 1 (got " + std::to_string(options.n_workers) + ")");
+  if (options.max_failures < 0) throw InvalidArgument("max_failures must be >= 0");
+  impl_->scheduler = std::move(scheduler);
+  impl_->backend = std::move(backend);
+  impl_->opts = std::move(options);
+  impl_->name = impl_->opts.tuner_name.empty() ? name_from_base(impl_->opts.tuner_name_base)
+                                               : impl_->opts.tuner_name;
+  auto root = impl_->opts.root.empty() ? default_output_root() : impl_->opts.root;
+  impl_->path = root / impl_->name;
+}
+
+Tuner::~Tuner() = default;
+
+void Tuner::add_callback(std::unique_ptr<TunerCallback> callback) {
+  impl_->callbacks.push_back(std::move(callback));
+}
+void Tuner::request_stop() { g_stop_requested.store(true); }
+const std::string& Tuner::name() const { return impl_->name; }
+const std::filesystem::path& Tuner::path() const { return impl_->path; }
+Scheduler& Tuner::scheduler() { return *impl_->scheduler; }
+Backend& Tuner::backend() { return *impl_->backend; }
+
+void Tuner::Impl::write_metadata() {
+  Json md = Json::object();
+  for (auto it = opts.metadata.begin(); it != opts.metadata.end(); ++it) md[it.key()] = it.value();
+  const double now = wall_time_now();
+  if (!resumed || !state.metadata.is_object()) {
+    md["st_tuner_creation_timestamp"] = now;
+    md["entrypoint"] = opts.entrypoint;
+    md["backend"] = backend->name();
+    md["metric_names"] = scheduler->metric_names();
+    md["metric_mode"] = to_string(scheduler->problem().mode);
+    Json smd = scheduler->metadata();
+    md["scheduler_name"] = smd.value("scheduler_name", std::string("unknown"));
+    md["scheduler_kwargs"] = smd;
+    md["config_space"] = dump_json_python(opts.config_space.to_json());  // a string, as Syne Tune
+    md["tuner_name"] = name;
+    md["n_workers"] = opts.n_workers;
+    md["seed"] = opts.seed;
+    md["stop_criterion"] = opts.stop_criterion.to_json();
+    md["max_failures"] = opts.max_failures;
+    md["resource_attr"] = scheduler->problem().resource_attr;
+    md["synetune_version"] = "0.1.0";
+    md["st_tuner_start_timestamp"] = now;
+    state.metadata = md;
+  } else {
+    for (auto it = md.begin(); it != md.end(); ++it) state.metadata[it.key()] = it.value();
+    state.metadata["st_tuner_resume_timestamp"] = now;
+    state.metadata["stop_criterion"] = opts.stop_criterion.to_json();
+  }
+  write_file_atomically(path / "metadata.json", state.metadata.dump(2) + "\n");
+}
+
+void Tuner::Impl::setup() {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw StorageError("cannot create the experiment folder " + path.string() + ": " + ec.message());
+  backend->set_tuner_path(path);
+  state.set_main_metric(scheduler->problem().metric, scheduler->problem().mode);
+  write_metadata();
+  const bool simulated = backend->capabilities().simulated_time;
+  journal = std::make_unique<JournalWriter>(path / "journal.jsonl", simulated);
+  clock_origin = backend->now();
+  time_offset = state.status.wallclock_time;
+  journal->tuning_start(tuner_time(), name, resumed);
+  TuningContext ctx{path, name, state.metadata, simulated, resumed};
+  for (auto& cb : callbacks) cb->on_tuning_start(ctx);
+}
+
+void Tuner::Impl::set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t) {
+  TrialStatus old = rec.trial.status;
+  rec.trial.status = s;
+  state.on_status_change(rec, old, s);
+  journal->status(rec.trial.trial_id, t, s, reason);
+  if (!reason.empty()) rec.reason = reason;
+  for (auto& cb : callbacks) cb->on_trial_status(rec.trial, s, reason, t);
+}
+
+void Tuner::Impl::apply_decision(TrialRecord& rec, Decision d, double t) {
+  if (d == Decision::kStop) {
+    backend->stop(rec.trial.trial_id);
+    set_status(rec, TrialStatus::kStopped, "", t);
+    scheduler->on_trial_remove(rec.trial);
+  } else if (d == Decision::kPause) {
+    backend->pause(rec.trial.trial_id);
+    set_status(rec, TrialStatus::kPaused, "", t);
+    scheduler->on_trial_remove(rec.trial);
+  }
+}
+
+void Tuner::Impl::handle(const BackendEvent& ev, double t) {
+  TrialRecord* rec = state.find(ev.trial_id);
+  // Events of trials the tuner no longer runs (stopped, paused) are stale: Syne Tune hides them.
+  if (!rec || rec->trial.status != TrialStatus::kInProgress) return;
+  switch (ev.kind) {
+    case BackendEvent::Kind::kResult: {
+      state.record_result(*rec, ev.result);
+      Decision d = scheduler->on_trial_result(rec->trial, ev.result);
+      Json extra;
+      for (auto& cb : callbacks) cb->on_trial_result(rec->trial, ev.result, d, t, extra);
+      journal->result(ev.result, t, TrialStatus::kInProgress, d, extra);
+      table.add(ev.result, d, TrialStatus::kInProgress, t, extra);
+      apply_decision(*rec, d, t);
+      break;
+    }
+    case BackendEvent::Kind::kCompleted:
+      if (rec->num_results == 0) {
+        set_status(*rec, TrialStatus::kFailed,
+                   "the trial exited with code 0 without reporting any metric (does it call "
+                   "the Reporter, and print to stdout?)",
+                   t);
+        scheduler->on_trial_error(rec->trial);
+        std::cerr << "[synetune] trial " << rec->trial.trial_id << " failed: " << rec->reason << "\n";
+      } else {
+        set_status(*rec, TrialStatus::kCompleted, "", t);
+        scheduler->on_trial_complete(rec->trial, rec->last_result);
+      }
+      break;
+    case BackendEvent::Kind::kFailed:
+      set_status(*rec, TrialStatus::kFailed, ev.reason, t);
+      scheduler->on_trial_error(rec->trial);
+      std::cerr << "[synetune] trial " << rec->trial.trial_id << " failed: " << ev.reason << "\n";
+      break;
+  }
+}
+
+void Tuner::Impl::start_trials(double t, bool stopping) {
+  const int threshold = opts.asynchronous_scheduling ? opts.n_workers : 1;
+  if (state.num_running() >= threshold) return;
+  while (state.num_running() < opts.n_workers && !state.exhausted && !stopping) {
+    state.status.wallclock_time = t;
+    if (opts.stop_criterion.should_stop(state.status)) return;
+    std::optional<TrialSuggestion> s = scheduler->suggest(state.next_trial_id);
+    if (!s) {
+      state.exhausted = true;
+      break;
+    }
+    if (auto* start = std::get_if<StartTrial>(&*s)) {
+      TrialRecord& rec = state.add_trial(start->config, t);
+      table.set_config(rec.trial.trial_id, rec.trial.config);
+      journal->trial_start(rec.trial.trial_id, t, false, rec.trial.config);
+      backend->start(rec.trial.trial_id, rec.trial.config, start->warm_start_from);
+      scheduler->on_trial_add(rec.trial);
+      for (auto& cb : callbacks) cb->on_trial_start(rec.trial, false, t);
+    } else {
+      auto& resume = std::get<ResumeTrial>(*s);
+      TrialRecord* rec = state.find(resume.trial_id);
+      if (!rec || rec->trial.status != TrialStatus::kPaused)
+        throw Error("scheduler asked to resume trial " + std::to_string(resume.trial_id) +
+                    ", which is not paused (a scheduler bug)");
+      if (resume.new_config) {
+        rec->trial.config = *resume.new_config;
+        table.set_config(rec->trial.trial_id, rec->trial.config);
+      }
+      TrialStatus old = rec->trial.status;
+      rec->trial.status = TrialStatus::kInProgress;
+      state.on_status_change(*rec, old, TrialStatus::kInProgress);
+      journal->trial_start(rec->trial.trial_id, t, true, rec->trial.config);
+      backend->resume(rec->trial.trial_id, rec->trial.config);
+      for (auto& cb : callbacks) cb->on_trial_start(rec->trial, true, t);
+    }
+  }
+}
+
+void Tuner::Impl::save(double t) {
+  state.status.wallclock_time = t;
+  table.write_csv_zip(path / "results.csv.zip");
+  if (opts.write_checkpoint) write_tuner_checkpoint(path, state, *scheduler, *backend, opts);
+}
+
+TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
+  backend->stop_all();
+  for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, "tuning ended", t);
+  state.status.wallclock_time = t;
+  journal->tuning_end(t, reason);
+  for (auto& cb : callbacks) cb->on_tuning_end(state.status);
+  save(t);
+  TuningSummary s;
+  s.tuner_name = name;
+  s.tuner_path = path;
+  s.stop_reason = reason;
+  s.status = state.status;
+  s.failed = state.status.num_trials_failed > opts.max_failures;
+  if (auto best = state.best_trial(scheduler->problem())) {
+    s.best_trial_id = best->first->trial.trial_id;
+    s.best_metric = best->second;
+    s.best_config = best->first->trial.config;
+  }
+  return s;
+}
+
+TuningSummary Tuner::run() {
+  Impl& m = *impl_;
+  g_stop_requested.store(false);
+  m.setup();
+  ProgressPrinter progress(m.opts.print_progress, m.opts.print_update_interval,
+                           m.backend->capabilities().simulated_time);
+  const double update_interval = m.opts.results_update_interval;
+  double next_save = m.tuner_time() + update_interval;
+  std::string reason;
+  double t = m.tuner_time();
+  try {
+    for (;;) {
+      t = m.tuner_time();
+      m.state.status.wallclock_time = t;
+      if (g_stop_requested.load()) {
+        reason = "interrupted (Ctrl-C)";
+        break;
+      }
+      if (m.state.status.num_trials_failed > m.opts.max_failures) {
+        reason = "more than max_failures=" + std::to_string(m.opts.max_failures) + " trials failed";
+        break;
+      }
+      std::string stop = m.opts.stop_criterion.reason(m.state.status);
+      const bool stopping = !stop.empty();
+      if (stopping && !(m.opts.wait_trial_completion_when_stopping && m.state.num_running() > 0)) {
+        reason = stop;
+        break;
+      }
+      m.start_trials(t, stopping);
+      if (m.state.num_running() == 0) {
+        reason = stopping ? stop : "the scheduler has no more configurations to suggest";
+        if (stopping || m.state.exhausted) break;
+      }
+      // Sleep until the next event or the next thing the loop must do on time.
+      double deadline = next_save;
+      if (m.opts.stop_criterion.max_wallclock_time)
+        deadline = std::min(deadline, *m.opts.stop_criterion.max_wallclock_time + 1e-6);
+      deadline = std::min(deadline, progress.next_due());
+      std::vector<BackendEvent> events =
+          m.backend->wait(deadline - m.time_offset + m.clock_origin);
+      t = m.tuner_time();
+      for (const auto& ev : events) m.handle(ev, t);
+      m.state.status.wallclock_time = t;
+      if (!m.journal->buffered()) m.journal->flush();
+      for (auto& cb : m.callbacks) cb->on_loop_end(m.state.status);
+      if (t >= next_save) {
+        m.save(t);
+        next_save = t + update_interval;
+      }
+      progress.maybe_print(t, m.state, m.scheduler->problem());
+    }
+  } catch (...) {
+    // Keep everything reported so far, stop the trials, then report the error.
+    try {
+      m.finish("error", m.tuner_time());
+    } catch (...) {
+    }
+    throw;
+  }
+  TuningSummary summary = m.finish(reason, t);
+  progress.finish(summary, m.state, m.scheduler->problem(), m.opts.print_summary);
+  return summary;
+}
+
+}  // namespace synetune

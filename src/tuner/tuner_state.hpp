@@ -1,0 +1,64 @@
+#pragma once
+// The tuner's bookkeeping: trial table, counters and best-so-far. Everything a tuner
+// checkpoint needs, kept O(1) per event (no scan over all trials: long simulations stay linear).
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "synetune/backends/backend.hpp"
+#include "synetune/core/result.hpp"
+#include "synetune/schedulers/scheduler.hpp"
+#include "synetune/tuner/stopping_criterion.hpp"
+#include "synetune/tuner/tuner.hpp"
+
+namespace synetune {
+
+struct TrialRecord {
+  Trial trial;
+  std::int64_t num_results = 0;
+  Result last_result;
+  double best = std::numeric_limits<double>::quiet_NaN();  // best main-metric value, signed
+  double max_cost = 0.0;
+  std::string reason;
+};
+
+class TunerState {
+ public:
+  TrialRecord& add_trial(const Config& config, double t);
+  TrialRecord* find(TrialId id) {
+    return id >= 0 && static_cast<std::size_t>(id) < trials_.size() ? &trials_[id] : nullptr;
+  }
+  const std::vector<TrialRecord>& trials() const { return trials_; }
+  void record_result(TrialRecord& rec, const Result& r);
+  void on_status_change(TrialRecord& rec, TrialStatus from, TrialStatus to);
+  int num_running() const { return static_cast<int>(running_.size()); }
+  std::vector<TrialRecord*> running_trials();
+  /// Best trial by the main metric, with its best value (unsigned).
+  std::optional<std::pair<const TrialRecord*, double>> best_trial(const ProblemSpec& p) const;
+  void set_main_metric(const std::string& metric, Mode mode) { metric_ = metric, sign_ = mode == Mode::kMin ? 1 : -1; }
+
+  Json to_json() const;
+  void from_json(const Json& j);
+
+  TuningStatus status;
+  TrialId next_trial_id = 0;
+  bool exhausted = false;
+  Json metadata;
+
+ private:
+  std::vector<TrialRecord> trials_;
+  std::set<TrialId> running_;
+  std::string metric_;
+  double sign_ = 1;
+  TrialId best_id_ = -1;
+};
+
+/// Writes `tuner.json` atomically next to metadata.json (see docs/checkpoint.md).
+void write_tuner_checkpoint(const std::filesystem::path& tuner_path, const TunerState& state,
+                            const Scheduler& scheduler, const Backend& backend,
+                            const TunerOptions& opts);
+
+}  // namespace synetune
