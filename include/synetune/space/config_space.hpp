@@ -127,7 +127,8 @@ class ConfigEncoder {
   Config decode(const std::vector<double>& x) const;
   /// For each encoded dim: index of the hyperparameter it belongs to (in tunable order).
   const std::vector<std::size_t>& dim_owner() const { return dim_owner_; }
-  /// True for dims of categorical one-hot blocks.
+  /// True for dims of Categorical hyperparameters (one-hot blocks, and the single dim of
+  /// 1- and 2-value categoricals).
   const std::vector<bool>& is_categorical_dim() const { return categorical_dim_; }
   const ConfigSpace& space() const { return space_; }
 
