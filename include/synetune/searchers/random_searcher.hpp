@@ -17,13 +17,13 @@ struct RandomSearcherOptions {
   /// Configs tried first, in order; each may be partial (missing values get the midpoint
   /// value). nullopt (default) = Syne Tune 0.13's default `[{}]`: the midpoint config first.
   /// An explicitly empty list disables initial configs.
-  std::optional<std::vector<Config>> points_to_evaluate;
+  std::optional<std::vector<Config>> points_to_evaluate = std::nullopt;
   /// If false, a config (compared by ConfigSpace::match_string) is never suggested twice;
   /// after 100 failed draws (or when a finite space is used up) suggest() returns nullopt.
   bool allow_duplicates = false;
   /// If non-empty, only these configs are suggested (e.g. the rows of a tabulated
   /// benchmark), each at most once unless allow_duplicates.
-  std::vector<Config> restrict_configurations;
+  std::vector<Config> restrict_configurations = {};
 };
 
 /// Imputes partial points_to_evaluate with the space's midpoint values, casts them and drops
