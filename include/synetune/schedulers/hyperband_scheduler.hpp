@@ -1,0 +1,90 @@
+#pragma once
+/// Asynchronous Hyperband / ASHA, Syne Tune 0.13's `HyperbandScheduler` with `type="stopping"`
+/// or `type="promotion"` (reference 5.4). Differences to 0.15's AsynchronousSuccessiveHalving
+/// (5.5): 0.15 stops iff the rank (#strictly better / (n+1)) exceeds 1/eta and uses float
+/// milestones with 1/eta for every rung; 0.13 (implemented here) compares with a numpy linear
+/// quantile q_k = r_k / r_{k+1} (last rung r_J / max_t), and supports pause-and-promote.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "synetune/core/rng.hpp"
+#include "synetune/schedulers/rung_system.hpp"
+#include "synetune/schedulers/scheduler.hpp"
+
+namespace synetune {
+
+enum class HyperbandType { kStopping, kPromotion };
+std::string to_string(HyperbandType t);
+HyperbandType parse_hyperband_type(const std::string& s);  ///< "stopping" / "promotion"
+
+struct HyperbandOptions {
+  HyperbandType type = HyperbandType::kStopping;
+  /// Smallest rung level r_min (ignored when rung_levels is given).
+  std::int64_t grace_period = 1;
+  /// eta: rung levels grow geometrically by this factor; >= 2.
+  double reduction_factor = 3.0;
+  /// Largest resource; defaults to ProblemSpec::max_t (one of them is required).
+  std::optional<std::int64_t> max_t;
+  /// Explicit rung levels (increasing, < max_t); empty = geometric.
+  std::vector<std::int64_t> rung_levels;
+  /// Number of brackets, 1 = ASHA; at most #rungs + 1. Bracket s skips the s lowest rungs.
+  int brackets = 1;
+  /// Seed of the bracket sampler.
+  std::uint64_t seed = 0;
+
+  void validate() const;  ///< throws InvalidArgument naming the bad option
+  Json to_json() const;
+};
+
+class HyperbandScheduler : public Scheduler {
+ public:
+  /// `problem.max_resource_attr` (if non-empty) is set in each config to the level where the
+  /// script should stop (next milestone for promotion, max_t for stopping).
+  HyperbandScheduler(ProblemSpec problem, HyperbandOptions options, std::unique_ptr<Searcher> searcher);
+
+  std::optional<TrialSuggestion> suggest(TrialId next_trial_id) override;
+  void on_trial_add(const Trial& trial) override;
+  Decision on_trial_result(const Trial& trial, const Result& result) override;
+  void on_trial_complete(const Trial& trial, const Result& last_result) override;
+  void on_trial_error(const Trial& trial) override;
+
+  const ProblemSpec& problem() const override { return problem_; }
+  Json metadata() const override;
+  Json save_state() const override;
+  void load_state(const Json& state) override;
+
+  const RungSystem& rungs() const { return rungs_; }
+  const HyperbandOptions& options() const { return options_; }
+  /// Bracket a trial was assigned to (-1 if unknown).
+  int bracket_of(TrialId trial_id) const;
+
+ private:
+  enum class Status { kRunning, kPaused, kDone };
+  struct TrialState {
+    Config config;
+    int bracket = 0;
+    std::size_t next_rung = 0;      ///< index of the next rung to record (num_rungs: max_t)
+    std::int64_t resume_from = 0;   ///< promotion: level the trial was last resumed from
+    Status status = Status::kRunning;
+  };
+  TrialState& state_of(const Trial& trial);
+  void finish(TrialId trial_id, TrialState& st);
+  std::int64_t first_milestone(int bracket) const;
+  std::optional<TrialSuggestion> try_promote();
+
+  ProblemSpec problem_;
+  HyperbandOptions options_;
+  std::unique_ptr<Searcher> searcher_;
+  std::int64_t max_t_ = 0;
+  RungSystem rungs_;
+  std::vector<double> bracket_probs_;
+  Rng rng_;
+  std::unordered_map<TrialId, TrialState> trials_;
+  std::unordered_map<TrialId, int> pending_brackets_;  ///< suggested, not yet added
+};
+
+}  // namespace synetune

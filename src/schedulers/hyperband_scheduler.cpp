@@ -1,0 +1,255 @@
+#include "synetune/schedulers/hyperband_scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "synetune/core/error.hpp"
+
+namespace synetune {
+
+std::string to_string(HyperbandType t) {
+  return t == HyperbandType::kStopping ? "stopping" : "promotion";
+}
+
+HyperbandType parse_hyperband_type(const std::string& s) {
+  if (s == "stopping") return HyperbandType::kStopping;
+  if (s == "promotion") return HyperbandType::kPromotion;
+  throw InvalidArgument("option 'type' must be \"stopping\" or \"promotion\", got \"" + s + "\"");
+}
+
+void HyperbandOptions::validate() const {
+  if (grace_period < 1)
+    throw InvalidArgument("option 'grace_period' must be >= 1, got " + std::to_string(grace_period));
+  if (!(reduction_factor >= 2.0))
+    throw InvalidArgument("option 'reduction_factor' must be >= 2, got " + std::to_string(reduction_factor));
+  if (max_t && *max_t < 1)
+    throw InvalidArgument("option 'max_t' must be >= 1, got " + std::to_string(*max_t));
+  if (brackets < 1)
+    throw InvalidArgument("option 'brackets' must be >= 1, got " + std::to_string(brackets));
+}
+
+Json HyperbandOptions::to_json() const {
+  Json j{{"type", to_string(type)}, {"grace_period", grace_period}, {"reduction_factor", reduction_factor}};
+  j["max_t"] = max_t ? Json(*max_t) : Json(nullptr);
+  j["rung_levels"] = rung_levels;
+  j["brackets"] = brackets;
+  j["seed"] = seed;
+  return j;
+}
+
+namespace {
+
+std::int64_t resolve_max_t(const HyperbandOptions& o, const ProblemSpec& p) {
+  o.validate();
+  if (o.max_t) return *o.max_t;
+  if (p.max_t) {
+    const double m = *p.max_t;
+    if (m < 1 || m != std::floor(m))
+      throw InvalidArgument("max_t must be a positive integer for Hyperband, got " + std::to_string(m));
+    return static_cast<std::int64_t>(m);
+  }
+  throw InvalidArgument("Hyperband needs max_t: pass option 'max_t' or set the problem's max_t");
+}
+
+std::vector<std::int64_t> checked_levels(const HyperbandOptions& o, std::int64_t max_t) {
+  auto levels = make_rung_levels(o.grace_period, o.reduction_factor, max_t, o.rung_levels);
+  if (static_cast<std::size_t>(o.brackets) > levels.size() + 1)
+    throw InvalidArgument("option 'brackets' = " + std::to_string(o.brackets) + " exceeds #rungs + 1 = " +
+                          std::to_string(levels.size() + 1));
+  return levels;
+}
+
+const char* status_name(int s) { return s == 0 ? "running" : s == 1 ? "paused" : "done"; }
+
+}  // namespace
+
+HyperbandScheduler::HyperbandScheduler(ProblemSpec problem, HyperbandOptions options,
+                                       std::unique_ptr<Searcher> searcher)
+    : problem_(std::move(problem)),
+      options_(std::move(options)),
+      searcher_(std::move(searcher)),
+      max_t_(resolve_max_t(options_, problem_)),
+      rungs_(checked_levels(options_, max_t_), max_t_, options_.type == HyperbandType::kPromotion),
+      bracket_probs_(default_bracket_distribution(rungs_.levels(), max_t_, options_.brackets)),
+      rng_(options_.seed) {
+  if (!searcher_) throw InvalidArgument("HyperbandScheduler needs a searcher");
+  options_.max_t = max_t_;
+}
+
+std::int64_t HyperbandScheduler::first_milestone(int bracket) const {
+  const auto s = static_cast<std::size_t>(bracket);
+  return s < rungs_.num_rungs() ? rungs_.level(s) : max_t_;
+}
+
+int HyperbandScheduler::bracket_of(TrialId trial_id) const {
+  const auto it = trials_.find(trial_id);
+  return it == trials_.end() ? -1 : it->second.bracket;
+}
+
+std::optional<TrialSuggestion> HyperbandScheduler::try_promote() {
+  // Highest rung first; the first rung holding a promotable paused trial wins (0.13).
+  for (std::size_t k = rungs_.num_rungs(); k-- > 0;) {
+    const auto* best = rungs_.best_unpromoted(k);
+    if (!best) continue;
+    const auto cut = rungs_.cutoff(k);
+    if (!cut || best->value > *cut) continue;
+    const TrialId id = best->trial_id;
+    rungs_.mark_promoted(k, id);
+    auto& st = trials_.at(id);
+    st.status = Status::kRunning;
+    st.resume_from = rungs_.level(k);
+    st.next_rung = k + 1;
+    if (!problem_.max_resource_attr.empty()) st.config[problem_.max_resource_attr] = rungs_.next_level(k);
+    return ResumeTrial{id, st.config};
+  }
+  return std::nullopt;
+}
+
+std::optional<TrialSuggestion> HyperbandScheduler::suggest(TrialId next_trial_id) {
+  if (options_.type == HyperbandType::kPromotion)
+    if (auto promoted = try_promote()) return promoted;
+  auto config = searcher_->suggest(next_trial_id);
+  if (!config) return std::nullopt;
+  // 0.13 draws only when there is a choice, so ASHA's RNG stream is untouched.
+  const int bracket = options_.brackets > 1 ? static_cast<int>(rng_.categorical(bracket_probs_)) : 0;
+  if (!problem_.max_resource_attr.empty())
+    (*config)[problem_.max_resource_attr] =
+        options_.type == HyperbandType::kPromotion ? first_milestone(bracket) : max_t_;
+  pending_brackets_[next_trial_id] = bracket;
+  return StartTrial{std::move(*config), std::nullopt};
+}
+
+void HyperbandScheduler::on_trial_add(const Trial& trial) {
+  TrialState st;
+  st.config = trial.config;
+  const auto it = pending_brackets_.find(trial.trial_id);
+  if (it != pending_brackets_.end()) {
+    st.bracket = it->second;
+    pending_brackets_.erase(it);
+  }
+  st.next_rung = static_cast<std::size_t>(st.bracket);
+  trials_[trial.trial_id] = std::move(st);
+  searcher_->on_trial_add(trial.trial_id, trial.config);
+}
+
+HyperbandScheduler::TrialState& HyperbandScheduler::state_of(const Trial& trial) {
+  auto it = trials_.find(trial.trial_id);
+  if (it == trials_.end()) {  // result of a trial we never saw added: treat as bracket 0
+    TrialState st;
+    st.config = trial.config;
+    it = trials_.emplace(trial.trial_id, std::move(st)).first;
+  }
+  return it->second;
+}
+
+void HyperbandScheduler::finish(TrialId trial_id, TrialState& st) {
+  st.status = Status::kDone;
+  rungs_.make_ineligible(trial_id);
+}
+
+Decision HyperbandScheduler::on_trial_result(const Trial& trial, const Result& result) {
+  auto& st = state_of(trial);
+  if (st.status == Status::kDone) return Decision::kStop;  // stale result after the end
+  const double r = result.get(problem_.resource_attr);
+  if (!(r >= 1.0) || r != std::floor(r))
+    throw InvalidArgument("result of trial " + std::to_string(trial.trial_id) + " has '" +
+                          problem_.resource_attr + "' = " + std::to_string(r) +
+                          "; the resource must be a positive integer");
+  const auto resource = static_cast<std::int64_t>(r);
+  // Restarted from scratch after a promotion: the levels up to resume_from were seen already.
+  if (resource <= st.resume_from) return Decision::kContinue;
+  const double value = problem_.sign() * result.get(problem_.metric);
+  Decision decision = Decision::kContinue;
+  const std::size_t n = rungs_.num_rungs();
+  bool at_milestone = false;
+  if (st.next_rung < n && resource >= rungs_.level(st.next_rung)) {
+    at_milestone = true;
+    std::size_t k = st.next_rung;
+    if (options_.type == HyperbandType::kStopping) {
+      // Highest milestone reached; skipped lower ones stay unrecorded (0.13 would record them
+      // on later reports, a quirk not copied).
+      while (k + 1 < n && resource >= rungs_.level(k + 1)) ++k;
+      rungs_.record(k, trial.trial_id, value);
+      const auto cut = rungs_.cutoff(k);
+      if (cut && value > *cut) decision = Decision::kStop;
+    } else {
+      rungs_.record(k, trial.trial_id, value);
+      decision = Decision::kPause;
+      st.status = Status::kPaused;
+    }
+    st.next_rung = k + 1;
+  }
+  if (resource >= max_t_) {
+    at_milestone = true;
+    decision = Decision::kStop;
+  }
+  // searcher_data = "rungs": the searcher sees milestone results only.
+  if (at_milestone) searcher_->on_trial_result(trial.trial_id, st.config, result);
+  if (decision == Decision::kStop) finish(trial.trial_id, st);
+  return decision;
+}
+
+void HyperbandScheduler::on_trial_complete(const Trial& trial, const Result& last_result) {
+  auto& st = state_of(trial);
+  finish(trial.trial_id, st);
+  searcher_->on_trial_complete(trial.trial_id, st.config, last_result);
+}
+
+void HyperbandScheduler::on_trial_error(const Trial& trial) {
+  auto& st = state_of(trial);
+  finish(trial.trial_id, st);
+  searcher_->on_trial_error(trial.trial_id);
+}
+
+Json HyperbandScheduler::metadata() const {
+  return Json{{"scheduler_name", "HyperbandScheduler"},
+              {"options", options_.to_json()},
+              {"rung_levels", rungs_.levels()},
+              {"searcher", searcher_->name()},
+              {"metric", problem_.metric},
+              {"mode", to_string(problem_.mode)},
+              {"resource_attr", problem_.resource_attr}};
+}
+
+Json HyperbandScheduler::save_state() const {
+  // Sorted by trial id so that the state is deterministic.
+  std::map<TrialId, const TrialState*> sorted;
+  for (const auto& [id, st] : trials_) sorted.emplace(id, &st);
+  Json trials = Json::array();
+  for (const auto& [id, st] : sorted)
+    trials.push_back(Json{{"trial_id", id},
+                          {"config", st->config},
+                          {"bracket", st->bracket},
+                          {"next_rung", st->next_rung},
+                          {"resume_from", st->resume_from},
+                          {"status", status_name(static_cast<int>(st->status))}});
+  std::map<TrialId, int> pending(pending_brackets_.begin(), pending_brackets_.end());
+  Json pend = Json::array();
+  for (const auto& [id, b] : pending) pend.push_back(Json::array({id, b}));
+  return Json{{"rungs", rungs_.save_state()}, {"trials", std::move(trials)},
+              {"pending_brackets", std::move(pend)}, {"rng", rng_.save_state()},
+              {"searcher", searcher_->save_state()}};
+}
+
+void HyperbandScheduler::load_state(const Json& state) {
+  rungs_.load_state(state.at("rungs"));
+  trials_.clear();
+  for (const auto& t : state.at("trials")) {
+    TrialState st;
+    st.config = t.at("config");
+    st.bracket = t.at("bracket").get<int>();
+    st.next_rung = t.at("next_rung").get<std::size_t>();
+    st.resume_from = t.at("resume_from").get<std::int64_t>();
+    const auto s = t.at("status").get<std::string>();
+    st.status = s == "running" ? Status::kRunning : s == "paused" ? Status::kPaused : Status::kDone;
+    trials_.emplace(t.at("trial_id").get<TrialId>(), std::move(st));
+  }
+  pending_brackets_.clear();
+  for (const auto& p : state.at("pending_brackets"))
+    pending_brackets_.emplace(p.at(0).get<TrialId>(), p.at(1).get<int>());
+  rng_.load_state(state.at("rng"));
+  searcher_->load_state(state.at("searcher"));
+}
+
+}  // namespace synetune

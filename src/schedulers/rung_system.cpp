@@ -1,0 +1,254 @@
+#include "synetune/schedulers/rung_system.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "synetune/core/error.hpp"
+
+namespace synetune {
+
+std::vector<std::int64_t> make_rung_levels(std::int64_t grace_period, double reduction_factor,
+                                           std::int64_t max_t,
+                                           const std::vector<std::int64_t>& rung_levels) {
+  if (max_t < 1) throw InvalidArgument("max_t must be a positive integer, got " + std::to_string(max_t));
+  std::vector<std::int64_t> out;
+  if (!rung_levels.empty()) {
+    for (std::size_t i = 0; i < rung_levels.size(); ++i) {
+      const auto r = rung_levels[i];
+      if (r < 1 || (i > 0 && r <= rung_levels[i - 1]))
+        throw InvalidArgument("rung_levels must be increasing positive integers, got entry " +
+                              std::to_string(r) + " at position " + std::to_string(i));
+      if (r > max_t)
+        throw InvalidArgument("rung_levels entry " + std::to_string(r) + " exceeds max_t = " +
+                              std::to_string(max_t));
+      if (r < max_t) out.push_back(r);  // max_t itself is not a rung (stripped, as in ST)
+    }
+    return out;
+  }
+  if (grace_period < 1)
+    throw InvalidArgument("grace_period must be >= 1, got " + std::to_string(grace_period));
+  if (!(reduction_factor >= 2.0))
+    throw InvalidArgument("reduction_factor must be >= 2, got " + std::to_string(reduction_factor));
+  for (int k = 0;; ++k) {
+    const double r = static_cast<double>(grace_period) * std::pow(reduction_factor, k);
+    if (!(r < static_cast<double>(max_t))) break;
+    // nearbyint rounds half to even, as Python's round() does.
+    const auto level = static_cast<std::int64_t>(std::nearbyint(r));
+    if (level >= max_t) break;
+    if (out.empty() || level > out.back()) out.push_back(level);
+  }
+  return out;
+}
+
+double numpy_quantile_sorted(const std::vector<double>& v, double q) {
+  const std::size_t n = v.size();
+  const double virt = static_cast<double>(n - 1) * q;
+  const double lo_f = std::floor(virt);
+  auto lo = static_cast<std::size_t>(std::max(0.0, lo_f));
+  if (lo > n - 1) lo = n - 1;
+  const std::size_t hi = std::min(lo + 1, n - 1);
+  const double t = virt - lo_f;
+  const double a = v[lo], b = v[hi];
+  // numpy's _lerp: symmetric formula for t >= 0.5 (keeps monotonicity and exact endpoints).
+  const double diff = b - a;
+  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+}
+
+// ---- OrderStatistics ----
+
+void OrderStatistics::insert(double v) {
+  ++size_;
+  if (blocks_.empty()) {
+    blocks_.push_back({v});
+    return;
+  }
+  // First block whose largest value is >= v (or the last block).
+  std::size_t b = 0, hi = blocks_.size() - 1;
+  while (b < hi) {
+    const std::size_t mid = (b + hi) / 2;
+    if (blocks_[mid].back() < v) b = mid + 1;
+    else hi = mid;
+  }
+  auto& blk = blocks_[b];
+  blk.insert(std::upper_bound(blk.begin(), blk.end(), v), v);
+  if (blk.size() > kMaxBlock) {
+    std::vector<double> upper(blk.begin() + static_cast<std::ptrdiff_t>(blk.size() / 2), blk.end());
+    blk.resize(blk.size() / 2);
+    blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
+  }
+}
+
+double OrderStatistics::kth(std::size_t k) const {
+  for (const auto& blk : blocks_) {
+    if (k < blk.size()) return blk[k];
+    k -= blk.size();
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::size_t OrderStatistics::count_less(double v) const {
+  std::size_t n = 0;
+  for (const auto& blk : blocks_) {
+    if (blk.back() < v) {
+      n += blk.size();
+      continue;
+    }
+    n += static_cast<std::size_t>(std::lower_bound(blk.begin(), blk.end(), v) - blk.begin());
+    break;
+  }
+  return n;
+}
+
+double OrderStatistics::quantile(double q) const {
+  const std::size_t n = size_;
+  const double virt = static_cast<double>(n - 1) * q;
+  const double lo_f = std::floor(virt);
+  auto lo = static_cast<std::size_t>(std::max(0.0, lo_f));
+  if (lo > n - 1) lo = n - 1;
+  const double t = virt - lo_f;
+  // Locate lo once and read hi from the same or the next block.
+  std::size_t k = lo;
+  for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const auto& blk = blocks_[bi];
+    if (k >= blk.size()) {
+      k -= blk.size();
+      continue;
+    }
+    const double a = blk[k];
+    double b = a;
+    if (lo + 1 < n) b = k + 1 < blk.size() ? blk[k + 1] : blocks_[bi + 1].front();
+    const double diff = b - a;
+    return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<double> OrderStatistics::sorted_values() const {
+  std::vector<double> out;
+  out.reserve(size_);
+  for (const auto& blk : blocks_) out.insert(out.end(), blk.begin(), blk.end());
+  return out;
+}
+
+// ---- RungSystem ----
+
+RungSystem::RungSystem(std::vector<std::int64_t> levels, std::int64_t max_t, bool track_promotions)
+    : levels_(std::move(levels)), max_t_(max_t), track_promotions_(track_promotions) {
+  rungs_.resize(levels_.size());
+  for (std::size_t k = 0; k < levels_.size(); ++k) {
+    rungs_[k].level = levels_[k];
+    const double next = static_cast<double>(k + 1 < levels_.size() ? levels_[k + 1] : max_t_);
+    rungs_[k].prom_quant = static_cast<double>(levels_[k]) / next;
+  }
+}
+
+void RungSystem::record(std::size_t k, TrialId trial_id, double value) {
+  if (std::isnan(value)) value = std::numeric_limits<double>::infinity();
+  auto& rung = rungs_[k];
+  const std::size_t pos = rung.entries.size();
+  rung.entries.push_back(Entry{trial_id, value, false});
+  rung.index.emplace(trial_id, pos);
+  rung.values.insert(value);
+  if (track_promotions_) rung.candidates.emplace(value, pos);
+}
+
+std::optional<double> RungSystem::cutoff(std::size_t k) const {
+  const auto& rung = rungs_[k];
+  if (rung.values.size() < 2) return std::nullopt;
+  return rung.values.quantile(rung.prom_quant);
+}
+
+const RungSystem::Entry* RungSystem::best_unpromoted(std::size_t k) const {
+  const auto& rung = rungs_[k];
+  if (rung.candidates.empty()) return nullptr;
+  return &rung.entries[rung.candidates.begin()->second];
+}
+
+void RungSystem::mark_promoted(std::size_t k, TrialId trial_id) {
+  auto& rung = rungs_[k];
+  const auto it = rung.index.find(trial_id);
+  if (it == rung.index.end()) return;
+  auto& e = rung.entries[it->second];
+  e.promoted = true;
+  rung.candidates.erase({e.value, it->second});
+}
+
+void RungSystem::make_ineligible(TrialId trial_id) {
+  if (!track_promotions_) return;
+  for (auto& rung : rungs_) {
+    const auto it = rung.index.find(trial_id);
+    if (it != rung.index.end())
+      rung.candidates.erase({rung.entries[it->second].value, it->second});
+  }
+}
+
+Json RungSystem::save_state() const {
+  Json rungs = Json::array();
+  for (const auto& rung : rungs_) {
+    Json entries = Json::array();
+    for (std::size_t i = 0; i < rung.entries.size(); ++i) {
+      const auto& e = rung.entries[i];
+      const bool eligible = rung.candidates.count({e.value, i}) != 0;
+      entries.push_back(Json::array({e.trial_id, double_to_json(e.value), e.promoted, eligible}));
+    }
+    rungs.push_back(Json{{"level", rung.level}, {"entries", std::move(entries)}});
+  }
+  return Json{{"levels", levels_}, {"max_t", max_t_}, {"rungs", std::move(rungs)}};
+}
+
+void RungSystem::load_state(const Json& state) {
+  if (state.at("levels").get<std::vector<std::int64_t>>() != levels_ ||
+      state.at("max_t").get<std::int64_t>() != max_t_)
+    throw StorageError("saved rung levels / max_t differ from this scheduler's configuration");
+  const auto& rungs = state.at("rungs");
+  for (std::size_t k = 0; k < rungs_.size(); ++k) {
+    auto& rung = rungs_[k];
+    rung.entries.clear();
+    rung.index.clear();
+    rung.values.clear();
+    rung.candidates.clear();
+    for (const auto& e : rungs.at(k).at("entries")) {
+      const auto id = e.at(0).get<TrialId>();
+      const double v = double_from_json(e.at(1));
+      const std::size_t pos = rung.entries.size();
+      rung.entries.push_back(Entry{id, v, e.at(2).get<bool>()});
+      rung.index.emplace(id, pos);
+      rung.values.insert(v);
+      if (track_promotions_ && e.at(3).get<bool>()) rung.candidates.emplace(v, pos);
+    }
+  }
+}
+
+std::vector<double> default_bracket_distribution(const std::vector<std::int64_t>& levels,
+                                                 std::int64_t max_t, int num_brackets) {
+  const double S = static_cast<double>(levels.size() + 1);
+  std::vector<double> p;
+  for (int s = 0; s < num_brackets; ++s) {
+    const double r = static_cast<double>(static_cast<std::size_t>(s) < levels.size() ? levels[s] : max_t);
+    p.push_back(S / ((S - s) * r));
+  }
+  double total = 0;
+  for (double x : p) total += x;
+  for (double& x : p) x /= total;
+  return p;
+}
+
+Json double_to_json(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
+double double_from_json(const Json& j) {
+  if (j.is_string()) {
+    const auto s = j.get<std::string>();
+    if (s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return j.get<double>();
+}
+
+}  // namespace synetune
