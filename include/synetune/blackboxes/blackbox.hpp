@@ -52,6 +52,8 @@ class Blackbox {
   virtual const std::vector<ObjectiveInfo>& objectives() const = 0;
   /// Index of `name` in objectives(), nullopt if absent.
   std::optional<std::size_t> objective_index(const std::string& name) const;
+  /// Worst value of the default metric at max_resource(), if known (for normalized regret).
+  virtual std::optional<double> worst() const { return std::nullopt; }
   virtual const std::string& default_metric() const = 0;
   virtual Mode default_mode() const = 0;
   /// Objective holding cumulative elapsed seconds up to a fidelity. Always present: for
@@ -83,6 +85,12 @@ class Blackbox {
   /// fill `scratch` and return a view into it.
   virtual CurveView curve(const Config& config, std::size_t seed,
                           std::vector<double>& scratch) const = 0;
+  /// Curve of row `config_index` of configurations() for seed index `seed` (tabulated only;
+  /// an empty view otherwise). The fast path of the simulator.
+  virtual CurveView curve_at(std::size_t config_index, std::size_t seed) const {
+    (void)config_index, (void)seed;
+    return {};
+  }
   /// Objectives of `config` at `fidelity` for seed index `seed`. Throws InvalidArgument naming
   /// the fidelity if it is outside 1..max_resource() or beyond the (truncated) curve.
   std::vector<double> evaluate(const Config& config, std::int64_t fidelity,

@@ -1,0 +1,194 @@
+#include "blackboxes/tabulated_blackbox.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "synetune/core/error.hpp"
+
+namespace synetune {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool is_log(TableHp::Kind k) {
+  return k == TableHp::Kind::kLogUniform || k == TableHp::Kind::kLogRandInt;
+}
+
+// Canonical text of a value, so that 64, 64.0 and 6.4e1 give the same table key.
+std::string canonical(const Json& v) {
+  if (v.is_number()) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
+    return buf;
+  }
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_string()) return "s:" + v.get<std::string>();
+  return v.dump();
+}
+
+bool same_value(const Json& a, const Json& b) {
+  if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+  return a == b;
+}
+
+}  // namespace
+
+TableHp parse_table_hp(const std::string& name, const Json& spec) {
+  TableHp hp;
+  hp.name = name;
+  const std::string type = spec.value("type", "");
+  if (type == "uniform") hp.kind = TableHp::Kind::kUniform;
+  else if (type == "loguniform") hp.kind = TableHp::Kind::kLogUniform;
+  else if (type == "randint") hp.kind = TableHp::Kind::kRandInt;
+  else if (type == "lograndint") hp.kind = TableHp::Kind::kLogRandInt;
+  else if (type == "choice") hp.kind = TableHp::Kind::kChoice;
+  else
+    throw InvalidArgument("space.json: hyperparameter '" + name + "' has type '" + type +
+                          "'; expected uniform, loguniform, randint, lograndint or choice");
+  if (hp.kind == TableHp::Kind::kChoice) {
+    if (!spec.contains("categories") || !spec["categories"].is_array() ||
+        spec["categories"].empty())
+      throw InvalidArgument("space.json: choice hyperparameter '" + name +
+                            "' needs a non-empty 'categories' list");
+    for (const auto& c : spec["categories"]) hp.categories.push_back(c);
+  } else {
+    if (!spec.contains("lower") || !spec.contains("upper") || !spec["lower"].is_number() ||
+        !spec["upper"].is_number())
+      throw InvalidArgument("space.json: hyperparameter '" + name +
+                            "' needs numeric 'lower' and 'upper'");
+    hp.lower = spec["lower"].get<double>();
+    hp.upper = spec["upper"].get<double>();
+  }
+  if (spec.contains("condition") && spec["condition"].is_object()) {
+    hp.condition_parent = spec["condition"].value("parent", "");
+    hp.condition_equals = spec["condition"].value("equals", Json());
+  }
+  return hp;
+}
+
+ConfigSpace table_config_space(const std::vector<TableHp>& hps) {
+  ConfigSpace space;
+  for (const auto& hp : hps) {
+    switch (hp.kind) {
+      case TableHp::Kind::kUniform: space.add(hp.name, uniform(hp.lower, hp.upper)); break;
+      case TableHp::Kind::kLogUniform: space.add(hp.name, loguniform(hp.lower, hp.upper)); break;
+      case TableHp::Kind::kRandInt:
+        space.add(hp.name, randint(std::llround(hp.lower), std::llround(hp.upper)));
+        break;
+      case TableHp::Kind::kLogRandInt:
+        space.add(hp.name, lograndint(std::llround(hp.lower), std::llround(hp.upper)));
+        break;
+      case TableHp::Kind::kChoice: space.add(hp.name, choice(hp.categories)); break;
+    }
+  }
+  return space;
+}
+
+TabulatedBlackbox::TabulatedBlackbox(TableData data) : d_(std::move(data)) {
+  space_ = table_config_space(d_.hps);
+  const std::size_t n = d_.configs.size(), nh = d_.hps.size();
+  if (d_.inactive.size() != n) d_.inactive.assign(n, std::vector<bool>(nh, false));
+  norm_.assign(n * nh, kNaN);
+  for (std::size_t c = 0; c < n; ++c) {
+    for (std::size_t h = 0; h < nh; ++h)
+      if (!d_.inactive[c][h]) norm_[c * nh + h] = normalized(d_.configs[c].at(d_.hps[h].name), h);
+    // First row wins for duplicates (a table should not have any).
+    index_.emplace(key_of(d_.configs[c]), c);
+  }
+  // Known optimum / worst: over every (config, seed) whose curve reaches max_resource.
+  if (auto mi = objective_index(d_.metric)) {
+    const double sign = d_.mode == Mode::kMin ? 1.0 : -1.0;
+    const std::size_t no = d_.objectives.size(), nf = d_.max_resource;
+    for (std::size_t c = 0; c < n; ++c)
+      for (std::size_t s = 0; s < d_.n_seeds; ++s) {
+        if (d_.lengths[c * d_.n_seeds + s] < nf) continue;
+        const double v = d_.values[((c * d_.n_seeds + s) * nf + nf - 1) * no + *mi];
+        if (!std::isfinite(v)) continue;
+        if (!optimum_ || sign * v < sign * *optimum_) optimum_ = v;
+        if (!worst_ || sign * v > sign * *worst_) worst_ = v;
+      }
+  }
+}
+
+bool TabulatedBlackbox::active(const Config& config, std::size_t hp) const {
+  const TableHp& h = d_.hps[hp];
+  if (!config.contains(h.name) || config[h.name].is_null()) return false;
+  if (h.condition_parent.empty()) return true;
+  auto it = config.find(h.condition_parent);
+  return it != config.end() && same_value(*it, h.condition_equals);
+}
+
+std::string TabulatedBlackbox::key_of(const Config& config) const {
+  std::string key;
+  for (std::size_t h = 0; h < d_.hps.size(); ++h) {
+    if (h) key += '\x1f';
+    key += active(config, h) ? canonical(config[d_.hps[h].name]) : "~";
+  }
+  return key;
+}
+
+double TabulatedBlackbox::normalized(const Json& v, std::size_t hp) const {
+  const TableHp& h = d_.hps[hp];
+  if (h.kind == TableHp::Kind::kChoice) {
+    for (std::size_t i = 0; i < h.categories.size(); ++i)
+      if (same_value(v, h.categories[i])) return static_cast<double>(i);
+    return -1.0;  // unknown category: differs from all
+  }
+  if (!v.is_number()) return kNaN;
+  double x = v.get<double>(), lo = h.lower, hi = h.upper;
+  if (is_log(h.kind) && x > 0 && lo > 0) x = std::log(x), lo = std::log(lo), hi = std::log(hi);
+  return hi > lo ? (x - lo) / (hi - lo) : 0.0;
+}
+
+std::optional<std::size_t> TabulatedBlackbox::config_index(const Config& config) const {
+  if (d_.configs.empty()) return std::nullopt;
+  if (auto it = index_.find(key_of(config)); it != index_.end()) return it->second;
+  // Off-table config: nearest neighbour on normalized values (categoricals: 0/1 distance).
+  const std::size_t nh = d_.hps.size();
+  std::vector<double> q(nh, kNaN);
+  for (std::size_t h = 0; h < nh; ++h)
+    if (active(config, h)) q[h] = normalized(config[d_.hps[h].name], h);
+  std::size_t best = 0;
+  double best_d = std::numeric_limits<double>::infinity();
+  for (std::size_t c = 0; c < d_.configs.size(); ++c) {
+    double dist = 0;
+    for (std::size_t h = 0; h < nh && dist < best_d; ++h) {
+      const double a = q[h], b = norm_[c * nh + h];
+      if (std::isnan(a) || std::isnan(b)) {
+        dist += std::isnan(a) == std::isnan(b) ? 0.0 : 1.0;
+      } else if (d_.hps[h].kind == TableHp::Kind::kChoice) {
+        dist += a == b ? 0.0 : 1.0;
+      } else {
+        dist += (a - b) * (a - b);
+      }
+    }
+    if (dist < best_d) best_d = dist, best = c;
+  }
+  return best;
+}
+
+std::vector<std::size_t> TabulatedBlackbox::seeds_for(std::size_t config_index) const {
+  std::vector<std::size_t> out;
+  for (std::size_t s = 0; s < d_.n_seeds; ++s)
+    if (config_index < d_.configs.size() && d_.lengths[config_index * d_.n_seeds + s] > 0)
+      out.push_back(s);
+  return out;
+}
+
+CurveView TabulatedBlackbox::curve_at(std::size_t config_index, std::size_t seed) const {
+  if (config_index >= d_.configs.size()) return {};
+  seed %= d_.n_seeds;
+  const std::size_t cs = config_index * d_.n_seeds + seed;
+  const std::size_t no = d_.objectives.size();
+  return {d_.values.data() + cs * d_.max_resource * no, d_.lengths[cs], no};
+}
+
+CurveView TabulatedBlackbox::curve(const Config& config, std::size_t seed,
+                                   std::vector<double>& scratch) const {
+  (void)scratch;
+  const auto ci = config_index(config);
+  return ci ? curve_at(*ci, seed) : CurveView{};
+}
+
+}  // namespace synetune
