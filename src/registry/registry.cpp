@@ -4,6 +4,9 @@
 #include <map>
 
 #include "synetune/core/error.hpp"
+#include "synetune/schedulers/fifo_scheduler.hpp"
+#include "synetune/searchers/grid_searcher.hpp"
+#include "synetune/searchers/random_searcher.hpp"
 
 namespace synetune {
 namespace {
@@ -18,6 +21,45 @@ struct Entry {
 // Each scheduler family adds its entries here (one line per short name).
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> kEntries = {
+      {"RandomSearch", "random search, no duplicates, midpoint first (FIFO)",
+       [](const MethodSpec& s) -> std::unique_ptr<Scheduler> {
+         RandomSearcherOptions o;
+         for (auto it = s.options.begin(); it != s.options.end(); ++it) {
+           if (it.key() != "allow_duplicates" || !it->is_boolean())
+             throw InvalidArgument("RandomSearch: bad option '" + it.key() +
+                                   "' (known: allow_duplicates: true|false)");
+           o.allow_duplicates = it->get<bool>();
+         }
+         if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
+         o.restrict_configurations = s.restrict_configurations;
+         return std::make_unique<FifoScheduler>(
+             s.problem, std::make_unique<RandomSearcher>(
+                            s.space, Rng(derive_seed(s.seed, "searcher")), std::move(o)));
+       }},
+      {"GridSearch", "shuffled cartesian grid, 5 points per numeric range (FIFO)",
+       [](const MethodSpec& s) -> std::unique_ptr<Scheduler> {
+         GridSearcherOptions o;
+         for (auto it = s.options.begin(); it != s.options.end(); ++it) {
+           if (it.key() == "allow_duplicates" && it->is_boolean()) {
+             o.allow_duplicates = it->get<bool>();
+           } else if (it.key() == "num_samples" && it->is_object()) {
+             for (auto n = it->begin(); n != it->end(); ++n) {
+               if (!n->is_number_integer())
+                 throw InvalidArgument("GridSearch: num_samples['" + n.key() +
+                                       "'] must be an integer, got " + n->dump());
+               o.num_samples[n.key()] = n->get<std::int64_t>();
+             }
+           } else {
+             throw InvalidArgument("GridSearch: bad option '" + it.key() +
+                                   "' (known: allow_duplicates: true|false, num_samples: "
+                                   "{name: count})");
+           }
+         }
+         if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
+         return std::make_unique<FifoScheduler>(
+             s.problem, std::make_unique<GridSearcher>(
+                            s.space, Rng(derive_seed(s.seed, "searcher")), std::move(o)));
+       }},
   };
   return kEntries;
 }
