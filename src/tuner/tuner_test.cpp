@@ -1,0 +1,281 @@
+// Tuner loop tests with a scripted in-memory backend and scheduler: no processes, no sleeps.
+#include "synetune/tuner/tuner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <fstream>
+#include <map>
+
+#include "synetune/tuner/journal.hpp"
+#include "synetune/tuner/results_table.hpp"
+
+namespace synetune {
+namespace {
+
+// Each started trial reports `epochs` results (value = f(trial, epoch)) 1 s apart, then
+// completes, unless its behaviour says to fail or to exit silently.
+class FakeBackend : public Backend {
+ public:
+  enum class Behaviour { kNormal, kCrash, kSilent };
+  std::map<TrialId, Behaviour> behaviour;
+  int epochs = 3;
+  std::vector<TrialId> stopped, paused, resumed;
+
+  void set_tuner_path(const std::filesystem::path&) override {}
+  void start(TrialId id, const Config& config, std::optional<TrialId>) override {
+    schedule(id, config, 1);
+  }
+  void pause(TrialId id) override { paused.push_back(id), drop(id); }
+  void resume(TrialId id, const Config& config) override {
+    resumed.push_back(id);
+    schedule(id, config, next_epoch_[id]);
+  }
+  void stop(TrialId id) override { stopped.push_back(id), drop(id); }
+  std::vector<BackendEvent> wait(double deadline) override {
+    if (queue_.empty() || queue_.begin()->first > deadline) {
+      now_ = std::max(now_, deadline);
+      return {};
+    }
+    auto it = queue_.begin();
+    now_ = it->first;
+    std::vector<BackendEvent> out{it->second};
+    queue_.erase(it);
+    if (out[0].kind == BackendEvent::Kind::kResult)
+      next_epoch_[out[0].trial_id] = static_cast<int>(out[0].result.get("epoch")) + 1;
+    return out;
+  }
+  double now() const override { return now_; }
+  void stop_all() override { queue_.clear(); }
+  BackendCapabilities capabilities() const override { return {true, true, true}; }
+  std::string name() const override { return "FakeBackend"; }
+
+ private:
+  void schedule(TrialId id, const Config& config, int from) {
+    Behaviour b = behaviour.count(id) ? behaviour[id] : Behaviour::kNormal;
+    double t = now_;
+    if (b == Behaviour::kNormal) {
+      for (int e = from; e <= epochs; ++e) {
+        BackendEvent ev;
+        ev.trial_id = id;
+        ev.result.trial_id = id;
+        ev.result.values = {{"epoch", double(e)}, {"loss", config["x"].get<double>() / e}};
+        queue_.emplace(t += 1.0 + 0.001 * id, ev);
+      }
+    }
+    BackendEvent end;
+    end.trial_id = id;
+    end.kind = b == Behaviour::kCrash ? BackendEvent::Kind::kFailed : BackendEvent::Kind::kCompleted;
+    end.reason = "exit code 1";
+    queue_.emplace(t + 0.5, end);
+  }
+  void drop(TrialId id) {
+    for (auto it = queue_.begin(); it != queue_.end();)
+      it = it->second.trial_id == id ? queue_.erase(it) : std::next(it);
+  }
+  std::multimap<double, BackendEvent> queue_;
+  std::map<TrialId, int> next_epoch_;
+  double now_ = 0;
+};
+
+// Suggests x = 10, 9, 8, ...; stops trials whose loss at epoch 1 is > 8.5; pauses at epoch 2
+// when `pause_at_2` and then resumes paused trials first.
+class FakeScheduler : public Scheduler {
+ public:
+  bool pause_at_2 = false;
+  int remaining = 100;
+  std::vector<TrialId> errors, completed;
+  std::deque<TrialId> paused;
+  ProblemSpec spec{"loss", Mode::kMin, "epoch", 3.0, ""};
+
+  std::optional<TrialSuggestion> suggest(TrialId next) override {
+    if (!paused.empty()) {
+      TrialId id = paused.front();
+      paused.pop_front();
+      return ResumeTrial{id, std::nullopt};
+    }
+    if (remaining-- <= 0) return std::nullopt;
+    return StartTrial{Config{{"x", 10.0 - static_cast<double>(next)}}, std::nullopt};
+  }
+  void on_trial_add(const Trial&) override {}
+  Decision on_trial_result(const Trial& t, const Result& r) override {
+    if (r.get("epoch") == 1 && r.get("loss") > 8.5) return Decision::kStop;
+    if (pause_at_2 && r.get("epoch") == 2) {
+      paused.push_back(t.trial_id);
+      return Decision::kPause;
+    }
+    return Decision::kContinue;
+  }
+  void on_trial_complete(const Trial& t, const Result&) override { completed.push_back(t.trial_id); }
+  void on_trial_error(const Trial& t) override { errors.push_back(t.trial_id); }
+  const ProblemSpec& problem() const override { return spec; }
+  Json metadata() const override { return {{"scheduler_name", "FakeScheduler"}}; }
+  Json save_state() const override { return Json::object(); }
+  void load_state(const Json&) override {}
+};
+
+class TunerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("synetune-tuner-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  TunerOptions options() {
+    TunerOptions o;
+    o.root = root_;
+    o.tuner_name = "exp";
+    o.n_workers = 2;
+    o.print_progress = false;
+    o.print_summary = false;
+    return o;
+  }
+  std::vector<Json> journal() {
+    std::vector<Json> lines;
+    read_journal(root_ / "exp" / "journal.jsonl", [&](const Json& j) { lines.push_back(j); });
+    return lines;
+  }
+  std::filesystem::path root_;
+};
+
+TEST_F(TunerTest, StopsAfterMaxNumTrialsStartedStrictly) {
+  auto sched = std::make_unique<FakeScheduler>();
+  auto* s = sched.get();
+  auto o = options();
+  o.stop_criterion.max_num_trials_started = 3;
+  Tuner tuner(std::move(sched), std::make_unique<FakeBackend>(), o);
+  TuningSummary sum = tuner.run();
+  EXPECT_EQ(sum.status.num_trials_started, 4);  // strict >: 4 trials started
+  EXPECT_NE(sum.stop_reason.find("max_num_trials_started"), std::string::npos);
+  // Trial 0 (x=10) and 1 (x=9) are stopped at epoch 1; 2 and 3 complete or get stopped at end.
+  EXPECT_EQ(s->completed.size() + sum.status.num_trials_stopped + sum.status.num_trials_failed, 4u);
+  // Trials 2 and 3 start together once 0 and 1 are stopped; the criterion fires right after
+  // trial 2's first result (8.0), and the running trials are stopped.
+  EXPECT_EQ(sum.best_trial_id, 2);
+  EXPECT_DOUBLE_EQ(sum.best_metric, 8.0);
+  EXPECT_EQ(sum.status.num_trials_running, 0);
+}
+
+TEST_F(TunerTest, DecisionsReachBackendAndJournal) {
+  auto o = options();
+  o.stop_criterion.max_num_trials_finished = 2;
+  auto backend = std::make_unique<FakeBackend>();
+  auto* b = backend.get();
+  Tuner tuner(std::make_unique<FakeScheduler>(), std::move(backend), o);
+  tuner.run();
+  ASSERT_GE(b->stopped.size(), 2u);
+  EXPECT_EQ(b->stopped[0], 0);
+  EXPECT_EQ(b->stopped[1], 1);
+  int results = 0, stops = 0;
+  for (const auto& j : journal()) {
+    if (j["event"] == "result") {
+      ++results;
+      if (j["decision"] == "STOP") ++stops;
+      EXPECT_TRUE(j["result"].contains("loss"));
+    }
+  }
+  EXPECT_GE(stops, 2);
+  EXPECT_GT(results, 2);
+}
+
+TEST_F(TunerTest, SilentSuccessAndCrashAreFailuresWithinMaxFailures) {
+  auto backend = std::make_unique<FakeBackend>();
+  backend->behaviour[2] = FakeBackend::Behaviour::kSilent;
+  backend->behaviour[3] = FakeBackend::Behaviour::kCrash;
+  auto sched = std::make_unique<FakeScheduler>();
+  auto* s = sched.get();
+  auto o = options();
+  o.max_failures = 2;
+  o.stop_criterion.max_num_trials_finished = 6;
+  Tuner tuner(std::move(sched), std::move(backend), o);
+  TuningSummary sum = tuner.run();
+  EXPECT_FALSE(sum.failed);
+  EXPECT_EQ(sum.status.num_trials_failed, 2);
+  EXPECT_EQ(s->errors, (std::vector<TrialId>{2, 3}));
+  bool saw_reason = false;
+  for (const auto& j : journal())
+    if (j["event"] == "status" && j["trial_id"] == 2 && j["status"] == "Failed")
+      saw_reason = j["reason"].get<std::string>().find("without reporting") != std::string::npos;
+  EXPECT_TRUE(saw_reason);
+}
+
+TEST_F(TunerTest, TooManyFailuresEndTheTuning) {
+  auto backend = std::make_unique<FakeBackend>();
+  for (TrialId i = 0; i < 10; ++i) backend->behaviour[i] = FakeBackend::Behaviour::kCrash;
+  auto o = options();
+  o.max_failures = 1;
+  o.stop_criterion.max_num_trials_started = 50;
+  Tuner tuner(std::make_unique<FakeScheduler>(), std::move(backend), o);
+  TuningSummary sum = tuner.run();
+  EXPECT_TRUE(sum.failed);
+  EXPECT_EQ(sum.status.num_trials_failed, 2);
+}
+
+TEST_F(TunerTest, PausedTrialsAreResumedWithTheSameId) {
+  auto sched = std::make_unique<FakeScheduler>();
+  sched->pause_at_2 = true;
+  sched->remaining = 4;
+  auto backend = std::make_unique<FakeBackend>();
+  auto* b = backend.get();
+  auto o = options();
+  o.stop_criterion.max_wallclock_time = 1000;
+  Tuner tuner(std::move(sched), std::move(backend), o);
+  TuningSummary sum = tuner.run();
+  EXPECT_EQ(sum.status.num_trials_started, 4);
+  EXPECT_FALSE(b->resumed.empty());
+  // Every result row of a resumed trial continues from epoch 3, never repeats epoch 1 or 2.
+  std::map<long, std::vector<double>> epochs;
+  for (const auto& j : journal())
+    if (j["event"] == "result") epochs[j["trial_id"].get<long>()].push_back(j["result"]["epoch"].get<double>());
+  for (TrialId id : b->resumed) EXPECT_EQ(epochs[id], (std::vector<double>{1, 2, 3}));
+}
+
+TEST_F(TunerTest, WritesMetadataAndResultsCsvZip) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 5;
+  o.metadata = Json{{"user", "alice"}};
+  Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  tuner.run();
+  std::ifstream in(root_ / "exp" / "metadata.json");
+  Json md = Json::parse(in);
+  EXPECT_EQ(md["user"], "alice");
+  EXPECT_EQ(md["metric_names"], Json::array({"loss"}));
+  EXPECT_EQ(md["metric_mode"], "min");
+  EXPECT_EQ(md["backend"], "FakeBackend");
+  EXPECT_TRUE(md["config_space"].is_string());
+  EXPECT_TRUE(md.contains("st_tuner_creation_timestamp"));
+  std::string csv = read_zip_entry(root_ / "exp" / "results.csv.zip", "results.csv");
+  std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_EQ(header, "epoch,loss,st_decision,st_status,trial_id,config_x,st_tuner_time");
+  EXPECT_GE(std::count(csv.begin(), csv.end(), '\n'), 7);  // header + >= 6 rows (strict >)
+  EXPECT_TRUE(std::filesystem::exists(root_ / "exp" / "tuner.json"));
+}
+
+TEST(TunerNames, NameFromBaseIsUtcStampedAndShort) {
+  std::string n = name_from_base("train-height");
+  EXPECT_EQ(n.rfind("train-height-", 0), 0u);
+  EXPECT_EQ(n.size(), std::string("train-height-2022-01-12-11-08-40-971").size());
+  EXPECT_LE(name_from_base(std::string(100, 'a')).size(), 63u);
+}
+
+TEST(StoppingCriterionTest, AllFieldsAreStrict) {
+  StoppingCriterion c;
+  TuningStatus s;
+  c.max_num_evaluations = 3;
+  s.num_evaluations = 3;
+  EXPECT_FALSE(c.should_stop(s));
+  s.num_evaluations = 4;
+  EXPECT_TRUE(c.should_stop(s));
+  StoppingCriterion m;
+  m.min_metric_value["loss"] = 0.5;
+  s.metric_min["loss"] = 0.5;
+  EXPECT_FALSE(m.should_stop(s));
+  s.metric_min["loss"] = 0.49;
+  EXPECT_TRUE(m.should_stop(s));
+  EXPECT_EQ(StoppingCriterion::from_json(m.to_json()).min_metric_value.at("loss"), 0.5);
+}
+
+}  // namespace
+}  // namespace synetune
