@@ -34,18 +34,18 @@ std::string quote_non_finite(std::string_view text) {
       in_string = true;
       out += c;
     } else if (text.compare(i, 3, "NaN") == 0) {
-      out += '"';
-      out += kNaN;
+      out += "\"\\u0001";  // JSON-escaped sentinel: raw control characters are invalid
+      out += kNaN + 1;
       out += '"';
       i += 2;
     } else if (text.compare(i, 9, "-Infinity") == 0) {
-      out += '"';
-      out += kNegInf;
+      out += "\"\\u0001";  // JSON-escaped sentinel: raw control characters are invalid
+      out += kNegInf + 1;
       out += '"';
       i += 8;
     } else if (text.compare(i, 8, "Infinity") == 0) {
-      out += '"';
-      out += kPosInf;
+      out += "\"\\u0001";  // JSON-escaped sentinel: raw control characters are invalid
+      out += kPosInf + 1;
       out += '"';
       i += 7;
     } else {
@@ -104,9 +104,10 @@ std::string dump_json_python(const Json& j) {
   quote_for_dump(copy, any);
   std::string s = copy.dump();
   if (any) {
-    replace_all(s, std::string("\"") + kNaN + "\"", "NaN");
-    replace_all(s, std::string("\"") + kPosInf + "\"", "Infinity");
-    replace_all(s, std::string("\"") + kNegInf + "\"", "-Infinity");
+    // nlohmann escapes the sentinel's control character as \u0001.
+    replace_all(s, std::string("\"\\u0001") + (kNaN + 1) + "\"", "NaN");
+    replace_all(s, std::string("\"\\u0001") + (kPosInf + 1) + "\"", "Infinity");
+    replace_all(s, std::string("\"\\u0001") + (kNegInf + 1) + "\"", "-Infinity");
   }
   return s;
 }

@@ -1,0 +1,542 @@
+#include "synetune/backends/local_backend.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <limits>
+#include <unordered_map>
+
+#include "backends/local/process.hpp"
+#include "backends/local/trial_environment.hpp"
+#include "synetune/core/error.hpp"
+#include "synetune/reporter.hpp"
+
+namespace synetune {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kTag = "[tune-metric]: ";
+constexpr std::size_t kMaxLineBytes = 50000;  // Syne Tune's report size guard
+constexpr std::size_t kErrTailBytes = 8192;
+constexpr int kErrTailLines = 20;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+enum FdKind { kPidfd = 0, kOut = 1, kErr = 2 };
+
+void write_file(const fs::path& p, std::string_view text) {
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw StorageError("cannot write " + p.string() + ": " + std::strerror(errno));
+  ssize_t n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(text.size())) throw StorageError("cannot write " + p.string());
+}
+
+std::string last_lines(const std::string& text, int n) {
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] == '\n') --end;
+  if (end == 0) return "";
+  std::size_t pos = end;
+  for (int i = 0; i < n && pos > 0; ++i) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text.substr(0, end);
+  }
+  return text.substr(pos + 1, end - pos - 1);
+}
+
+}  // namespace
+
+struct LocalBackend::Impl {
+  struct Proc;
+  struct FdTag {
+    Proc* proc;
+    int kind;
+  };
+  struct Proc {
+    TrialId trial_id = -1;
+    pid_t pid = -1;
+    int fds[3] = {-1, -1, -1};     // pidfd, stdout pipe, stderr pipe
+    int files[2] = {-1, -1};       // std.out, std.err (append)
+    FdTag tags[3];
+    std::string line;              // partial stdout line
+    bool overlong = false;         // current line exceeded kMaxLineBytes: skip to newline
+    bool overlong_metric = false;
+    std::string err_tail;
+    bool silenced = false;         // paused / stopped: drop results and the exit
+    bool stopped = false;
+    bool reaped = false;
+    double kill_deadline = kInf;   // SIGKILL to the group at this time unless done
+    std::vector<int> gpus;
+  };
+
+  LocalBackendOptions opt;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  fs::path tuner_path;
+  int epfd = -1;
+  std::vector<std::unique_ptr<Proc>> procs;
+  std::unordered_map<TrialId, Proc*> active;  // current, reporting process per trial
+  std::vector<TrialId> started;                // every trial id seen, for delete_checkpoints
+  std::vector<BackendEvent> pending;           // spawn failures, delivered by the next wait()
+  std::optional<local::TrialEnvironment> env;  // built at the first start (runs python, nvidia-smi)
+  Json pending_gpu_state;
+  std::vector<char> buf = std::vector<char>(1 << 16);
+
+  double now() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  fs::path trial_path(TrialId id) const { return tuner_path / std::to_string(id); }
+  void warn(TrialId id, const std::string& msg) const {
+    std::cerr << "LocalBackend: trial " << id << ": " << msg << '\n';
+  }
+
+  local::TrialEnvironment& environment() {
+    if (!env) {
+      env.emplace(opt);
+      if (!pending_gpu_state.is_null()) env->load_gpu_state(pending_gpu_state);
+    }
+    return *env;
+  }
+
+  void close_fd(Proc& p, int kind) {
+    if (p.fds[kind] >= 0) ::close(p.fds[kind]);  // closing also removes it from epoll
+    p.fds[kind] = -1;
+  }
+
+  void spawn(TrialId id, const Config& config, const std::vector<std::string>& argv) {
+    auto& e = environment();
+    auto p = std::make_unique<Proc>();
+    p->trial_id = id;
+    std::vector<std::string> envv = e.for_trial(p->gpus);
+    const fs::path dir = trial_path(id);
+    p->files[0] = ::open((dir / "std.out").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    p->files[1] = ::open((dir / "std.err").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    local::SpawnedProcess sp;
+    int rc = local::spawn_process(argv, envv, /*search_path=*/argv[0].find('/') == std::string::npos, sp);
+    if (rc != 0) {
+      for (int f : p->files)
+        if (f >= 0) ::close(f);
+      e.release(p->gpus);
+      BackendEvent ev;
+      ev.kind = BackendEvent::Kind::kFailed;
+      ev.trial_id = id;
+      ev.time = now();
+      ev.reason = "could not start '" + argv[0] + "': " + std::strerror(rc) +
+                  " (check that the entry point exists and is executable, or that the "
+                  "interpreter is installed)";
+      pending.push_back(std::move(ev));
+      return;
+    }
+    (void)config;
+    p->pid = sp.pid;
+    p->fds[kPidfd] = sp.pidfd;
+    p->fds[kOut] = sp.out_fd;
+    p->fds[kErr] = sp.err_fd;
+    for (int k = 0; k < 3; ++k) {
+      p->tags[k] = FdTag{p.get(), k};
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = &p->tags[k];
+      ::epoll_ctl(epfd, EPOLL_CTL_ADD, p->fds[k], &ev);
+    }
+    active[id] = p.get();
+    procs.push_back(std::move(p));
+  }
+
+  void emit_result(Proc& p, std::string_view line, std::vector<BackendEvent>& out) {
+    const std::size_t pos = line.find(kTag);
+    if (pos == std::string_view::npos || p.silenced) return;
+    std::string_view body = line.substr(pos + kTag.size());
+    const std::size_t close = body.rfind('}');
+    if (body.empty() || body[0] != '{' || close == std::string_view::npos) {
+      warn(p.trial_id, "skipped a metric line that holds no JSON object");
+      return;
+    }
+    body = body.substr(0, close + 1);
+    try {
+      Json j = parse_json_lenient(body);
+      if (!j.is_object()) {
+        warn(p.trial_id, "skipped a metric line whose JSON is not an object");
+        return;
+      }
+      BackendEvent ev;
+      ev.kind = BackendEvent::Kind::kResult;
+      ev.trial_id = p.trial_id;
+      ev.time = now();
+      ev.result = Result::from_json(p.trial_id, j);
+      out.push_back(std::move(ev));
+    } catch (const std::exception& e) {
+      warn(p.trial_id, std::string("skipped a malformed metric line (") + e.what() + ")");
+    }
+  }
+
+  // Splits stdout bytes into lines; only complete lines are parsed.
+  void feed_stdout(Proc& p, const char* data, std::size_t n, std::vector<BackendEvent>& out) {
+    std::size_t start = 0;
+    while (start < n) {
+      const char* nl = static_cast<const char*>(std::memchr(data + start, '\n', n - start));
+      const std::size_t end = nl ? static_cast<std::size_t>(nl - data) : n;
+      std::string_view seg(data + start, end - start);
+      if (!p.overlong && p.line.size() + seg.size() > kMaxLineBytes) {
+        p.overlong = true;
+        p.overlong_metric = (p.line + std::string(seg.substr(0, 64))).find("[tune-metric]") !=
+                            std::string::npos;
+        p.line.clear();
+      }
+      if (!nl) {
+        if (!p.overlong) p.line.append(seg);
+        break;
+      }
+      if (p.overlong) {
+        if (p.overlong_metric && !p.silenced)
+          warn(p.trial_id, "skipped a metric line longer than 50000 bytes");
+        p.overlong = p.overlong_metric = false;
+      } else if (p.line.empty()) {
+        emit_result(p, seg, out);  // common case: whole line inside this chunk, no copy
+      } else {
+        p.line.append(seg);
+        emit_result(p, p.line, out);
+        p.line.clear();
+      }
+      start = end + 1;
+    }
+  }
+
+  void flush_partial_line(Proc& p, std::vector<BackendEvent>& out) {
+    if (!p.overlong && !p.line.empty()) emit_result(p, p.line, out);
+    p.line.clear();
+    p.overlong = false;
+  }
+
+  // Reads once (or until EAGAIN when `drain`); returns false at EOF or error.
+  bool read_pipe(Proc& p, int kind, bool drain, std::vector<BackendEvent>& out) {
+    // Drain is bounded: a grandchild holding the pipe could otherwise keep us here forever.
+    for (int reads = 0; p.fds[kind] >= 0 && reads < 64; ++reads) {
+      ssize_t n = ::read(p.fds[kind], buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return true;
+      if (n <= 0) {
+        close_fd(p, kind);
+        if (kind == kOut) flush_partial_line(p, out);
+        return false;
+      }
+      const auto len = static_cast<std::size_t>(n);
+      int file = p.files[kind - 1];
+      if (file >= 0 && ::write(file, buf.data(), len) < 0) {
+        warn(p.trial_id, std::string("cannot append to its log file: ") + std::strerror(errno));
+        ::close(file);
+        p.files[kind - 1] = -1;
+      }
+      if (kind == kOut) {
+        feed_stdout(p, buf.data(), len, out);
+      } else {
+        p.err_tail.append(buf.data(), len);
+        if (p.err_tail.size() > 2 * kErrTailBytes) p.err_tail.erase(0, p.err_tail.size() - kErrTailBytes);
+      }
+      if (!drain) return true;
+    }
+    return p.fds[kind] >= 0;
+  }
+
+  void handle_exit(Proc& p, std::vector<BackendEvent>& out) {
+    read_pipe(p, kOut, true, out);
+    read_pipe(p, kErr, true, out);
+    flush_partial_line(p, out);
+    int status = 0;
+    pid_t r;
+    do r = ::waitpid(p.pid, &status, 0); while (r < 0 && errno == EINTR);
+    p.reaped = true;
+    for (int k = 0; k < 3; ++k) close_fd(p, k);
+    for (int& f : p.files)
+      if (f >= 0) ::close(f), f = -1;
+    const fs::path dir = trial_path(p.trial_id);
+    try {
+      const auto wall = std::chrono::system_clock::now().time_since_epoch();
+      write_file(dir / "end", python_float_repr(std::chrono::duration<double>(wall).count()));
+    } catch (const StorageError& e) {
+      warn(p.trial_id, e.what());
+    }
+    if (env) env->release(p.gpus);
+    auto it = active.find(p.trial_id);
+    if (it != active.end() && it->second == &p) active.erase(it);
+    const bool ok = r == p.pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (opt.delete_checkpoints && ((ok && !p.silenced) || p.stopped)) {
+      std::error_code ec;
+      fs::remove_all(dir / "checkpoints", ec);
+    }
+    if (p.silenced) {
+      // Keep the SIGKILL deadline only while other members of the group are still alive.
+      if (p.kill_deadline != kInf && ::kill(-p.pid, 0) != 0) p.kill_deadline = kInf;
+      return;
+    }
+    BackendEvent ev;
+    ev.trial_id = p.trial_id;
+    ev.time = now();
+    if (ok) {
+      ev.kind = BackendEvent::Kind::kCompleted;
+    } else {
+      ev.kind = BackendEvent::Kind::kFailed;
+      ev.reason = r == p.pid ? local::describe_wait_status(status)
+                             : "exit status unavailable (is SIGCHLD ignored?)";
+      std::string tail = last_lines(p.err_tail, kErrTailLines);
+      if (!tail.empty()) ev.reason += "; last lines of std.err:\n" + tail;
+    }
+    out.push_back(std::move(ev));
+  }
+
+  // One epoll_wait; handles what is ready.
+  void poll_once(int timeout_ms, std::vector<BackendEvent>& out) {
+    epoll_event evs[64];
+    int n = ::epoll_wait(epfd, evs, 64, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      auto* tag = static_cast<FdTag*>(evs[i].data.ptr);
+      Proc& p = *tag->proc;
+      if (p.reaped) continue;  // stale: handled earlier in this batch
+      if (tag->kind == kPidfd) handle_exit(p, out);
+      else read_pipe(p, tag->kind, false, out);
+    }
+  }
+
+  // SIGKILLs groups whose grace period is over; returns the next kill deadline.
+  double enforce_kills(double t) {
+    double next = kInf;
+    for (auto& p : procs) {
+      if (p->kill_deadline == kInf) continue;
+      if (p->kill_deadline <= t) {
+        ::kill(-p->pid, SIGKILL);  // the group id stays valid while a member lives
+        p->kill_deadline = kInf;
+      } else {
+        next = std::min(next, p->kill_deadline);
+      }
+    }
+    return next;
+  }
+
+  void collect_garbage() {
+    std::erase_if(procs, [](const auto& p) { return p->reaped && p->kill_deadline == kInf; });
+  }
+
+  void silence(TrialId id, bool is_stop) {
+    try {
+      write_file(trial_path(id) / (is_stop ? "stop" : "pause"), "");
+    } catch (const StorageError& e) {
+      warn(id, e.what());
+    }
+    auto it = active.find(id);
+    if (it == active.end()) return;
+    Proc& p = *it->second;
+    active.erase(it);
+    p.silenced = true;
+    p.stopped = is_stop;
+    if (opt.kill_grace_period <= 0) {
+      ::kill(-p.pid, SIGKILL);
+    } else {
+      ::kill(-p.pid, SIGTERM);
+      p.kill_deadline = now() + opt.kill_grace_period;
+    }
+  }
+
+  static int timeout_ms(double seconds) {
+    if (seconds == kInf) return -1;
+    if (seconds <= 0) return 0;
+    return static_cast<int>(std::min(std::ceil(seconds * 1000.0), double(INT_MAX)));
+  }
+};
+
+LocalBackend::LocalBackend(LocalBackendOptions options) : impl_(std::make_unique<Impl>()) {
+  if (options.entry_point.empty() || !fs::exists(options.entry_point))
+    throw InvalidArgument("LocalBackend: entry point '" + options.entry_point.string() +
+                          "' does not exist; pass the path of your training script");
+  if (options.num_gpus_per_trial < 1)
+    throw InvalidArgument("LocalBackend: num_gpus_per_trial must be >= 1, got " +
+                          std::to_string(options.num_gpus_per_trial));
+  if (!(options.kill_grace_period >= 0))
+    throw InvalidArgument("LocalBackend: kill_grace_period must be >= 0 seconds");
+  if (options.python.empty()) throw InvalidArgument("LocalBackend: python must not be empty");
+  impl_->opt = std::move(options);
+  impl_->epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (impl_->epfd < 0) throw BackendError(std::string("epoll_create1: ") + std::strerror(errno));
+}
+
+LocalBackend::~LocalBackend() {
+  try {
+    stop_all();
+  } catch (...) {
+  }
+  ::close(impl_->epfd);
+}
+
+void LocalBackend::set_tuner_path(const fs::path& tuner_path) {
+  impl_->tuner_path = tuner_path;
+  std::error_code ec;
+  fs::create_directories(tuner_path, ec);
+  if (ec) throw StorageError("cannot create " + tuner_path.string() + ": " + ec.message());
+}
+
+fs::path LocalBackend::trial_path(TrialId trial_id) const { return impl_->trial_path(trial_id); }
+
+std::vector<std::string> LocalBackend::trial_argv(TrialId trial_id, const Config& config) const {
+  const auto& o = impl_->opt;
+  std::vector<std::string> argv;
+  std::string entry = o.entry_point.string();
+  if (o.entry_point.extension() == ".py") {
+    argv.push_back(o.python);
+  } else if (entry.find('/') == std::string::npos) {
+    entry = "./" + entry;  // run the file itself, never a PATH namesake
+  }
+  argv.push_back(entry);
+  argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
+  if (config.is_object())
+    for (auto it = config.begin(); it != config.end(); ++it) {
+      if (it.key() == "st_checkpoint_dir") continue;
+      argv.push_back("--" + it.key());
+      argv.push_back(format_cli_value(it.value()));
+    }
+  argv.push_back("--st_checkpoint_dir");
+  argv.push_back((impl_->trial_path(trial_id) / "checkpoints").string());
+  return argv;
+}
+
+void LocalBackend::start(TrialId trial_id, const Config& config,
+                         std::optional<TrialId> warm_start_from) {
+  auto& d = *impl_;
+  if (d.tuner_path.empty())
+    throw InvalidArgument("LocalBackend: call set_tuner_path() before starting trials");
+  if (d.active.count(trial_id))
+    throw InvalidArgument("LocalBackend: trial " + std::to_string(trial_id) + " is already running");
+  const fs::path dir = d.trial_path(trial_id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw StorageError("cannot create " + dir.string() + ": " + ec.message());
+  if (warm_start_from) {
+    const fs::path src = d.trial_path(*warm_start_from) / "checkpoints";
+    if (fs::exists(src)) {
+      fs::copy(src, dir / "checkpoints",
+               fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+      if (ec) d.warn(trial_id, "could not copy checkpoints of trial " +
+                                   std::to_string(*warm_start_from) + ": " + ec.message());
+    }
+  }
+  write_file(dir / "config.json", python_json_dumps(config));
+  d.started.push_back(trial_id);
+  d.spawn(trial_id, config, trial_argv(trial_id, config));
+}
+
+void LocalBackend::pause(TrialId trial_id) { impl_->silence(trial_id, /*is_stop=*/false); }
+void LocalBackend::stop(TrialId trial_id) { impl_->silence(trial_id, /*is_stop=*/true); }
+
+void LocalBackend::resume(TrialId trial_id, const Config& config) {
+  auto& d = *impl_;
+  if (d.tuner_path.empty())
+    throw InvalidArgument("LocalBackend: call set_tuner_path() before resuming trials");
+  if (d.active.count(trial_id))
+    throw InvalidArgument("LocalBackend: cannot resume trial " + std::to_string(trial_id) +
+                          ": it is running (pause it first)");
+  // A predecessor still in its grace period must be gone before the new process uses the
+  // same checkpoint folder and log files.
+  std::vector<BackendEvent> dropped;
+  for (auto& p : d.procs)
+    if (p->trial_id == trial_id && !p->reaped) {
+      ::kill(-p->pid, SIGKILL);
+      p->kill_deadline = kInf;
+      d.handle_exit(*p, dropped);
+    }
+  d.collect_garbage();
+  const fs::path dir = d.trial_path(trial_id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::remove(dir / "pause", ec);
+  write_file(dir / "config.json", python_json_dumps(config));
+  if (std::find(d.started.begin(), d.started.end(), trial_id) == d.started.end())
+    d.started.push_back(trial_id);
+  d.spawn(trial_id, config, trial_argv(trial_id, config));
+}
+
+std::vector<BackendEvent> LocalBackend::wait(double deadline) {
+  auto& d = *impl_;
+  std::vector<BackendEvent> events = std::move(d.pending);
+  d.pending.clear();
+  for (;;) {
+    const double t = d.now();
+    const double next_kill = d.enforce_kills(t);
+    if (!events.empty()) {
+      d.poll_once(0, events);  // pick up whatever else is ready, without blocking
+      break;
+    }
+    if (t >= deadline) break;
+    d.poll_once(Impl::timeout_ms(std::min(deadline, next_kill) - t), events);
+    if (!events.empty()) break;
+  }
+  d.collect_garbage();
+  return events;
+}
+
+double LocalBackend::now() const { return impl_->now(); }
+
+void LocalBackend::stop_all() {
+  auto& d = *impl_;
+  std::vector<TrialId> ids;
+  for (const auto& [id, p] : d.active) ids.push_back(id);
+  for (TrialId id : ids) d.silence(id, /*is_stop=*/true);
+  // Reap everything: SIGTERM went out above; SIGKILL follows at the grace deadline.
+  const double give_up = d.now() + d.opt.kill_grace_period + 5.0;
+  std::vector<BackendEvent> dropped;
+  for (;;) {
+    const double t = d.now();
+    const double next_kill = d.enforce_kills(t);
+    bool alive = std::any_of(d.procs.begin(), d.procs.end(), [](const auto& p) { return !p->reaped; });
+    if (!alive) {  // only orphaned group members left: no reason to give them more time
+      for (auto& p : d.procs)
+        if (p->kill_deadline != kInf) ::kill(-p->pid, SIGKILL);
+      break;
+    }
+    if (t >= give_up) {
+      for (auto& p : d.procs)
+        if (!p->reaped) {
+          ::kill(-p->pid, SIGKILL);
+          p->kill_deadline = kInf;
+          d.handle_exit(*p, dropped);
+        }
+      break;
+    }
+    d.poll_once(Impl::timeout_ms(std::min(give_up, next_kill) - t), dropped);
+  }
+  for (auto& p : d.procs) p->kill_deadline = kInf;
+  d.collect_garbage();
+  d.pending.clear();
+  if (d.opt.delete_checkpoints) {
+    std::error_code ec;
+    for (TrialId id : d.started) fs::remove_all(d.trial_path(id) / "checkpoints", ec);
+  }
+}
+
+BackendCapabilities LocalBackend::capabilities() const {
+  return BackendCapabilities{.pause_resume = true, .warm_start = true, .simulated_time = false};
+}
+
+Json LocalBackend::save_state() const {
+  Json s = Json::object();
+  if (impl_->env) s["gpus"] = impl_->env->gpu_state();
+  return s;
+}
+
+void LocalBackend::load_state(const Json& state) {
+  if (!state.is_object() || !state.contains("gpus")) return;
+  if (impl_->env) impl_->env->load_gpu_state(state["gpus"]);
+  else impl_->pending_gpu_state = state["gpus"];
+}
+
+int LocalBackend::num_processes() const {
+  return static_cast<int>(std::count_if(impl_->procs.begin(), impl_->procs.end(),
+                                        [](const auto& p) { return !p->reaped; }));
+}
+
+const LocalBackendOptions& LocalBackend::options() const { return impl_->opt; }
+
+}  // namespace synetune
