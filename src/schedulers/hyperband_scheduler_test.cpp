@@ -1,0 +1,240 @@
+#include "synetune/schedulers/hyperband_scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "schedulers/sim_driver.hpp"
+#include "synetune/core/error.hpp"
+
+namespace synetune {
+namespace {
+
+using testing::SimDriver;
+
+double np_quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double idx = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(idx));
+  const auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (idx - std::floor(idx));
+}
+
+ProblemSpec spec(Mode mode = Mode::kMin, std::string max_attr = "") {
+  ProblemSpec p;
+  p.metric = "loss";
+  p.mode = mode;
+  p.resource_attr = "epoch";
+  p.max_t = 27;
+  p.max_resource_attr = std::move(max_attr);
+  return p;
+}
+
+std::unique_ptr<HyperbandScheduler> make(HyperbandType type, int brackets = 1, std::uint64_t seed = 5,
+                                         Mode mode = Mode::kMin) {
+  HyperbandOptions o;
+  o.type = type;
+  o.brackets = brackets;
+  o.seed = seed;
+  return std::make_unique<HyperbandScheduler>(spec(mode, "epochs"), o, testing::test_searcher(seed));
+}
+
+Trial trial(TrialId id) {
+  Trial t;
+  t.trial_id = id;
+  t.config = Json{{"x", 0.5}, {"n", 1}};
+  return t;
+}
+
+Result result(TrialId id, double loss, double epoch) {
+  Result r;
+  r.trial_id = id;
+  r.set("loss", loss);
+  r.set("epoch", epoch);
+  return r;
+}
+
+TEST(HyperbandStopping, ContinuesOnlyInTopQuantileComparedWithBruteForce) {
+  for (Mode mode : {Mode::kMin, Mode::kMax}) {
+    auto s = make(HyperbandType::kStopping, 1, 1, mode);
+    Rng rng(11);
+    std::map<std::int64_t, std::vector<double>> seen;  // level -> raw values
+    const std::vector<std::int64_t> levels{1, 3, 9};
+    for (TrialId id = 0; id < 300; ++id) {
+      s->on_trial_add(trial(id));
+      for (std::int64_t r = 1; r <= 27; ++r) {
+        const double v = rng.normal();
+        const Decision d = s->on_trial_result(trial(id), result(id, v, static_cast<double>(r)));
+        if (r == 27) {
+          EXPECT_EQ(d, Decision::kStop);
+          break;
+        }
+        const auto k = std::find(levels.begin(), levels.end(), r);
+        if (k == levels.end()) {
+          ASSERT_EQ(d, Decision::kContinue);
+          continue;
+        }
+        auto& vals = seen[r];
+        vals.push_back(v);
+        const double q = static_cast<double>(r) / static_cast<double>(r == 9 ? 27 : r * 3);
+        bool cont = true;
+        if (vals.size() >= 2) {
+          // Max mode: quantile q of the negated values (0.13 takes quantile 1 - q of the raw
+          // values; identical except for ULP noise in 1 - q when a value sits on the cutoff).
+          std::vector<double> signed_vals;
+          for (double x : vals) signed_vals.push_back(mode == Mode::kMin ? x : -x);
+          const double sv = mode == Mode::kMin ? v : -v;
+          cont = sv <= np_quantile(signed_vals, q);
+        }
+        ASSERT_EQ(d == Decision::kContinue, cont) << "trial " << id << " r " << r;
+        if (!cont) break;
+      }
+    }
+    // Roughly 1/3 of trials pass each rung.
+    EXPECT_NEAR(static_cast<double>(s->rungs().entries(1).size()) / 300.0, 1.0 / 3, 0.1);
+  }
+}
+
+TEST(HyperbandStopping, ReachingMaxTStopsAndStartConfigGetsMaxT) {
+  auto s = make(HyperbandType::kStopping);
+  auto sug = s->suggest(0);
+  ASSERT_TRUE(sug);
+  const auto& st = std::get<StartTrial>(*sug);
+  EXPECT_EQ(st.config.at("epochs"), 27);
+  EXPECT_THROW(s->on_trial_result(trial(0), result(0, 1.0, 1.5)), InvalidArgument);
+  EXPECT_THROW(s->on_trial_result(trial(0), result(0, 1.0, 0)), InvalidArgument);
+  EXPECT_EQ(s->on_trial_result(trial(0), result(0, 1.0, 27)), Decision::kStop);
+}
+
+TEST(HyperbandPromotion, PromotesOnlyTopOfRungAndEachTrialOncePerRung) {
+  auto s = make(HyperbandType::kPromotion);
+  // Snapshot rung values before each resume to check the promoted value against the quantile.
+  SimDriver drv(*s, 4, 9);
+  std::set<std::pair<TrialId, std::int64_t>> promoted;  // (trial, from level)
+  std::size_t seen_resumes = 0;
+  for (int step = 0; step < 3000; ++step) {
+    // Capture rungs, then advance one report (which may trigger suggests).
+    std::vector<std::vector<RungSystem::Entry>> before;
+    for (std::size_t k = 0; k < s->rungs().num_rungs(); ++k) before.push_back(s->rungs().entries(k));
+    drv.run(1, 27);
+    for (; seen_resumes < drv.resumes.size(); ++seen_resumes) {
+      const auto [id, cfg] = drv.resumes[seen_resumes];
+      const auto to = cfg.at("epochs").get<std::int64_t>();
+      const std::size_t k = to == 3 ? 0 : to == 9 ? 1 : 2;
+      const std::int64_t from = s->rungs().level(k);
+      ASSERT_TRUE(promoted.insert({id, from}).second) << "trial " << id << " promoted twice from " << from;
+      std::vector<double> vals;
+      double mine = NAN;
+      for (const auto& e : before[k]) {
+        vals.push_back(e.value);
+        if (e.trial_id == id) mine = e.value;
+      }
+      ASSERT_GE(vals.size(), 2u);
+      EXPECT_LE(mine, np_quantile(vals, s->rungs().promotion_quantile(k)) + 1e-12);
+    }
+  }
+  EXPECT_TRUE(drv.violations.empty()) << drv.violations.front();
+  EXPECT_GT(promoted.size(), 20u);
+  // Pause decisions exactly at milestones.
+  for (const auto& d : drv.decisions())
+    if (d.d == Decision::kPause) { EXPECT_TRUE(d.resource == 1 || d.resource == 3 || d.resource == 9); }
+}
+
+TEST(HyperbandPromotion, NewTrialGetsFirstMilestoneOfItsBracket) {
+  auto s = make(HyperbandType::kPromotion, 4, 3);
+  std::map<int, int> counts;
+  for (TrialId id = 0; id < 400; ++id) {
+    auto sug = s->suggest(id);
+    ASSERT_TRUE(sug);
+    const auto& st = std::get<StartTrial>(*sug);
+    Trial t = trial(id);
+    t.config = st.config;
+    s->on_trial_add(t);
+    const int b = s->bracket_of(id);
+    ++counts[b];
+    const std::int64_t first[] = {1, 3, 9, 27};
+    EXPECT_EQ(st.config.at("epochs").get<std::int64_t>(), first[b]);
+  }
+  EXPECT_GT(counts[0], counts[1]);
+  EXPECT_GT(counts[1], counts[3]);
+}
+
+TEST(HyperbandPromotion, ReportsUpToResumePointAreIgnoredAfterRestart) {
+  auto s = make(HyperbandType::kPromotion);
+  SimDriver drv(*s, 3, 4, /*restart_from_scratch=*/true);
+  drv.run(2000, 27);
+  EXPECT_TRUE(drv.violations.empty());
+  ASSERT_FALSE(drv.resumes.empty());
+  // A restarted trial's reports up to its resume point only ever CONTINUE.
+  for (const auto& d : drv.decisions())
+    if (d.d == Decision::kPause) { EXPECT_TRUE(d.resource == 1 || d.resource == 3 || d.resource == 9); }
+}
+
+TEST(Hyperband, EveryTrialEndsInExactlyOneTerminalState) {
+  for (auto type : {HyperbandType::kStopping, HyperbandType::kPromotion}) {
+    for (std::uint64_t seed = 0; seed < 5; ++seed) {
+      auto s = make(type, 3, seed);
+      SimDriver drv(*s, 4, seed, false, 0.02);
+      drv.run(3000, 27);
+      EXPECT_TRUE(drv.violations.empty()) << drv.violations.front();
+      for (auto& [id, t] : drv.trials()) {
+        EXPECT_LE(t.terminal_events, 1);
+        const auto st = t.trial.status;
+        EXPECT_TRUE(st == TrialStatus::kStopped || st == TrialStatus::kCompleted || st == TrialStatus::kFailed ||
+                    st == TrialStatus::kPaused || st == TrialStatus::kInProgress);
+        if (st == TrialStatus::kStopped || st == TrialStatus::kCompleted) { EXPECT_LE(t.resource, 27); }
+      }
+    }
+  }
+}
+
+TEST(Hyperband, SameSeedSameDecisions) {
+  for (auto type : {HyperbandType::kStopping, HyperbandType::kPromotion}) {
+    auto a = make(type, 3, 42), b = make(type, 3, 42), c = make(type, 3, 43);
+    SimDriver da(*a, 4, 1), db(*b, 4, 1), dc(*c, 4, 1);
+    da.run(1500, 27);
+    db.run(1500, 27);
+    dc.run(1500, 27);
+    EXPECT_EQ(da.trace(), db.trace());
+    EXPECT_NE(da.trace(), dc.trace());
+  }
+}
+
+TEST(Hyperband, SaveLoadMidRunEqualsUninterrupted) {
+  for (auto type : {HyperbandType::kStopping, HyperbandType::kPromotion}) {
+    auto a = make(type, 3, 8);
+    SimDriver full(*a, 4, 2, false, 0.01);
+    full.run(2000, 27);
+
+    auto b = make(type, 3, 8);
+    SimDriver part(*b, 4, 2, false, 0.01);
+    part.run(700, 27);
+    const Json saved = Json::parse(b->save_state().dump());  // through text, as on disk
+    auto c = make(type, 3, 999);  // different seed: everything must come from the state
+    c->load_state(saved);
+    EXPECT_EQ(c->save_state(), b->save_state());
+    part.rebind(*c);
+    part.run(1300, 27);
+    EXPECT_EQ(part.trace(), full.trace());
+  }
+}
+
+TEST(Hyperband, OptionsValidatedAndMetadata) {
+  HyperbandOptions o;
+  o.brackets = 9;
+  EXPECT_THROW(HyperbandScheduler(spec(), o, testing::test_searcher()), InvalidArgument);
+  ProblemSpec p = spec();
+  p.max_t.reset();
+  EXPECT_THROW(HyperbandScheduler(p, HyperbandOptions{}, testing::test_searcher()), InvalidArgument);
+  auto s = make(HyperbandType::kPromotion);
+  const Json m = s->metadata();
+  EXPECT_EQ(m.at("scheduler_name"), "HyperbandScheduler");
+  EXPECT_EQ(m.at("options").at("type"), "promotion");
+  EXPECT_EQ(m.at("options").at("max_t"), 27);
+}
+
+}  // namespace
+}  // namespace synetune
