@@ -7,6 +7,7 @@
 #include "synetune/schedulers/fifo_scheduler.hpp"
 #include "synetune/searchers/grid_searcher.hpp"
 #include "synetune/searchers/random_searcher.hpp"
+#include "registry/multi_fidelity_methods.hpp"
 
 namespace synetune {
 namespace {
@@ -60,6 +61,15 @@ const std::vector<Entry>& entries() {
              s.problem, std::make_unique<GridSearcher>(
                             s.space, Rng(derive_seed(s.seed, "searcher")), std::move(o)));
        }},
+      // Multi-fidelity methods (Syne Tune 0.13 baselines); factories in multi_fidelity_methods.cpp.
+      {"ASHA", "asynchronous successive halving, type stopping (default) or promotion",
+       registry_detail::make_asha},
+      {"Hyperband", "asynchronous Hyperband, one bracket per rung", registry_detail::make_hyperband},
+      {"SyncHyperband", "synchronous geometric Hyperband, all brackets", registry_detail::make_sync_hyperband},
+      {"SyncSH", "synchronous successive halving (one bracket)", registry_detail::make_sync_sh},
+      {"MedianStoppingRule", "median stopping rule wrapping FIFO random search",
+       registry_detail::make_median_stopping_rule},
+      {"PBT", "population based training", registry_detail::make_pbt},
   };
   return kEntries;
 }
