@@ -54,6 +54,9 @@ JournalWriter::~JournalWriter() {
 
 void JournalWriter::write_line(const std::string& line) {
   std::fwrite(line.data(), 1, line.size(), file_);
+  // Unbuffered mode (real backends): hand each line to the kernel at once, so a SIGKILL of
+  // the tuner right after a decision cannot lose the result it was made on.
+  if (!buffered_) std::fflush(file_);
 }
 
 void JournalWriter::flush() { std::fflush(file_); }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -67,12 +68,14 @@ void ProgressPrinter::finish(const TuningSummary& summary, const TunerState& sta
               static_cast<long long>(s.num_trials_failed), static_cast<long long>(s.num_evaluations),
               s.wallclock_time, simulated_ ? " (simulated)" : "");
   std::printf("  results: %s\n", summary.tuner_path.string().c_str());
+  std::printf("  tuner CPU time: %.3f s (%.3f ms per trial)\n", summary.tuner_cpu_seconds,
+              s.num_trials_started ? 1000.0 * summary.tuner_cpu_seconds / s.num_trials_started : 0.0);
   // Top trials by their best value of the main metric.
   std::vector<const TrialRecord*> ranked;
   for (const auto& r : state.trials())
     if (!std::isnan(r.best)) ranked.push_back(&r);
-  std::sort(ranked.begin(), ranked.end(),
-            [](const TrialRecord* a, const TrialRecord* b) { return a->best < b->best; });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const TrialRecord* a, const TrialRecord* b) { return a->best < b->best; });
   if (ranked.empty()) {
     std::printf("  no trial reported %s\n", problem.metric.c_str());
     return;

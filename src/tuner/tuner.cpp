@@ -1,5 +1,6 @@
 #include "synetune/tuner/tuner.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -271,6 +272,10 @@ TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   s.stop_reason = reason;
   s.status = state.status;
   s.failed = state.status.num_trials_failed > opts.max_failures;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  s.tuner_cpu_seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                        1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
   if (auto best = state.best_trial(scheduler->problem())) {
     s.best_trial_id = best->first->trial.trial_id;
     s.best_metric = best->second;

@@ -52,6 +52,7 @@ struct TuningSummary {
   double best_metric = 0.0;
   Config best_config;
   bool failed = false;  ///< ended because of too many failures
+  double tuner_cpu_seconds = 0.0;  ///< CPU time of the tuner process itself (not its trials)
 };
 
 /// Output root: $SYNETUNE_FOLDER or ~/syne-tune.

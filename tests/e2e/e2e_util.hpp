@@ -1,0 +1,110 @@
+#pragma once
+// Helpers for end-to-end tests: run the real `synetune` binary in a fresh experiment root.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "synetune/core/json.hpp"
+#include "synetune/tuner/journal.hpp"
+
+namespace synetune::e2e {
+namespace fs = std::filesystem;
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline fs::path source_dir() { return SYNETUNE_SOURCE_DIR; }
+inline fs::path script(const std::string& name) { return source_dir() / "tests/e2e/scripts" / name; }
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out, err;
+  double seconds = 0;
+};
+
+/// A temporary experiment root, removed at the end of the test.
+class TempRoot {
+ public:
+  TempRoot() {
+    path_ = fs::temp_directory_path() / ("synetune-e2e-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter()++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempRoot() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  /// The single experiment folder under the root.
+  fs::path experiment() const {
+    for (const auto& e : fs::directory_iterator(path_))
+      if (e.is_directory()) return e.path();
+    return {};
+  }
+
+ private:
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+  fs::path path_;
+};
+
+/// Starts the CLI with `args`; stdout/stderr go to files under `root`. Returns the pid.
+inline pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& root) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("SYNETUNE_FOLDER", root.c_str(), 1);
+    int out = ::open((root / "cli.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open((root / "cli.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    std::string cli = SYNETUNE_CLI;
+    argv.push_back(cli.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(cli.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+inline CliRun wait_cli(pid_t pid, const fs::path& root) {
+  CliRun r;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(root / "cli.out");
+  r.err = read_file(root / "cli.err");
+  return r;
+}
+
+inline CliRun run_cli(const std::vector<std::string>& args, const fs::path& root) {
+  auto t0 = std::chrono::steady_clock::now();
+  CliRun r = wait_cli(spawn_cli(args, root), root);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+inline std::vector<Json> journal(const fs::path& experiment, const std::string& event = "") {
+  std::vector<Json> lines;
+  read_journal(experiment / "journal.jsonl", [&](const Json& j) {
+    if (event.empty() || j["event"] == event) lines.push_back(j);
+  });
+  return lines;
+}
+
+}  // namespace synetune::e2e

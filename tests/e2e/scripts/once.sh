@@ -1,0 +1,2 @@
+#!/bin/sh
+echo '[tune-metric]: {"epoch": 1, "loss": 1}'
