@@ -290,10 +290,11 @@ struct LocalBackend::Impl {
     out.push_back(std::move(ev));
   }
 
-  // One epoll_wait; handles what is ready.
-  void poll_once(int timeout_ms, std::vector<BackendEvent>& out) {
+  // One epoll_wait; handles what is ready. False if a signal interrupted it.
+  bool poll_once(int timeout_ms, std::vector<BackendEvent>& out) {
     epoll_event evs[64];
     int n = ::epoll_wait(epfd, evs, 64, timeout_ms);
+    if (n < 0) return errno != EINTR;
     for (int i = 0; i < n; ++i) {
       auto* tag = static_cast<FdTag*>(evs[i].data.ptr);
       Proc& p = *tag->proc;
@@ -301,6 +302,7 @@ struct LocalBackend::Impl {
       if (tag->kind == kPidfd) handle_exit(p, out);
       else read_pipe(p, tag->kind, false, out);
     }
+    return true;
   }
 
   // SIGKILLs groups whose grace period is over; returns the next kill deadline.
@@ -469,8 +471,12 @@ std::vector<BackendEvent> LocalBackend::wait(double deadline) {
       d.poll_once(0, events);  // pick up whatever else is ready, without blocking
       break;
     }
-    if (t >= deadline) break;
-    d.poll_once(Impl::timeout_ms(std::min(deadline, next_kill) - t), events);
+    if (t >= deadline) {
+      d.poll_once(0, events);  // a past deadline still reports what is ready
+      break;
+    }
+    // A signal (Ctrl-C) returns control to the tuner so that it can check its stop flag.
+    if (!d.poll_once(Impl::timeout_ms(std::min(deadline, next_kill) - t), events)) break;
     if (!events.empty()) break;
   }
   d.collect_garbage();
