@@ -28,6 +28,8 @@ void BayesOptOptions::validate() const {
   };
   check(num_init_random >= 0, "num_init_random must be >= 0");
   check(num_init_candidates >= 1, "num_init_candidates must be >= 1");
+  check(num_local_starts >= 1, "num_local_starts must be >= 1");
+  check(num_incumbent_starts >= 0, "num_incumbent_starts must be >= 0");
   check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
   check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
   check(acq_opt_maxiter >= 1, "acq_opt_maxiter must be >= 1");
@@ -50,6 +52,8 @@ BayesOptOptions BayesOptOptions::from_json(const Json& j) {
       else if (k == "num_init_candidates") o.num_init_candidates = v.get<int>();
       else if (k == "initial_scoring") o.initial_scoring = parse_initial_scoring(v.get<std::string>());
       else if (k == "skip_local_optimization") o.skip_local_optimization = v.get<bool>();
+      else if (k == "num_local_starts") o.num_local_starts = v.get<int>();
+      else if (k == "num_incumbent_starts") o.num_incumbent_starts = v.get<int>();
       else if (k == "opt_maxiter") o.opt_maxiter = v.get<int>();
       else if (k == "opt_nstarts") o.opt_nstarts = v.get<int>();
       else if (k == "acq_opt_maxiter") o.acq_opt_maxiter = v.get<int>();
@@ -65,7 +69,7 @@ BayesOptOptions BayesOptOptions::from_json(const Json& j) {
       else
         throw InvalidArgument("unknown bayesopt option '" + k +
                               "' (known: num_init_random, num_init_candidates, initial_scoring, "
-                              "skip_local_optimization, opt_maxiter, opt_nstarts, acq_opt_maxiter, "
+                              "skip_local_optimization, num_local_starts, num_incumbent_starts, opt_maxiter, opt_nstarts, acq_opt_maxiter, "
                               "num_fantasy_samples, no_fantasizing, allow_duplicates, "
                               "normalize_targets, max_size_data_for_model, max_size_top_fraction, "
                               "constraint_attr, cost_attr, exponent_cost)");
@@ -82,6 +86,8 @@ Json BayesOptOptions::to_json() const {
               {"num_init_candidates", num_init_candidates},
               {"initial_scoring", to_string(initial_scoring)},
               {"skip_local_optimization", skip_local_optimization},
+              {"num_local_starts", num_local_starts},
+              {"num_incumbent_starts", num_incumbent_starts},
               {"opt_maxiter", opt_maxiter},
               {"opt_nstarts", opt_nstarts},
               {"acq_opt_maxiter", acq_opt_maxiter},
@@ -255,10 +261,26 @@ std::optional<Config> BayesianOptimizationSearcher::suggest_model_based() {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score(static_cast<Eigen::Index>(a)) < score(static_cast<Eigen::Index>(b)); });
 
   if (!restricted && !options_.skip_local_optimization) {
-    const Eigen::VectorXd x0 = Xc.row(static_cast<Eigen::Index>(order[0])).transpose();
-    const Eigen::VectorXd xo = model.optimize(x0, options_.acq_opt_maxiter);
-    Config c = space_.postprocess(encoder_.decode(std::vector<double>(xo.data(), xo.data() + d)));
-    if (!is_duplicate(c)) return accept(std::move(c));
+    // Local starts: the best candidates, plus the best observed inputs (EI's maxima near the
+    // incumbent are what refines the optimum late in the run).
+    std::vector<Eigen::VectorXd> starts;
+    const auto num_cand_starts = std::min<std::size_t>(order.size(), static_cast<std::size_t>(options_.num_local_starts));
+    for (std::size_t i = 0; i < num_cand_starts; ++i) starts.push_back(Xc.row(static_cast<Eigen::Index>(order[i])).transpose());
+    std::vector<Eigen::Index> best_obs(static_cast<std::size_t>(n));
+    std::iota(best_obs.begin(), best_obs.end(), Eigen::Index{0});
+    const auto num_obs_starts = std::min<std::size_t>(best_obs.size(), static_cast<std::size_t>(options_.num_incumbent_starts));
+    std::partial_sort(best_obs.begin(), best_obs.begin() + static_cast<std::ptrdiff_t>(num_obs_starts), best_obs.end(),
+                      [&](Eigen::Index a, Eigen::Index b) { return data.y(a) < data.y(b); });
+    for (std::size_t i = 0; i < num_obs_starts; ++i) starts.push_back(data.X.row(best_obs[i]).transpose());
+    std::vector<std::pair<double, Config>> local;
+    for (const auto& x0 : starts) {
+      const Eigen::VectorXd xo = model.optimize(x0, options_.acq_opt_maxiter);
+      Config c = space_.postprocess(encoder_.decode(std::vector<double>(xo.data(), xo.data() + d)));
+      // Score the decoded point: rounding may move it.
+      if (!is_duplicate(c)) local.emplace_back(-model.acquisition(encode(c), nullptr), std::move(c));
+    }
+    std::stable_sort(local.begin(), local.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (!local.empty()) return accept(std::move(local.front().second));
   }
   for (std::size_t i : order)
     if (!is_duplicate(cands[i])) return accept(cands[i]);
