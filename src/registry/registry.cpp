@@ -5,6 +5,7 @@
 
 #include "synetune/core/error.hpp"
 #include "synetune/schedulers/fifo_scheduler.hpp"
+#include "synetune/searchers/bayesopt_searcher.hpp"
 #include "synetune/searchers/grid_searcher.hpp"
 #include "synetune/searchers/random_searcher.hpp"
 #include "registry/multi_fidelity_methods.hpp"
@@ -18,6 +19,18 @@ struct Entry {
   std::string description;
   Factory factory;
 };
+
+// GP-BO (FIFO): options are BayesOptOptions' Syne Tune names (num_init_random, ...).
+std::unique_ptr<Scheduler> make_bayesopt(const MethodSpec& s, bool constrained) {
+  BayesOptOptions o = BayesOptOptions::from_json(s.options);
+  if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
+  o.restrict_configurations = s.restrict_configurations;
+  Rng rng(derive_seed(s.seed, "searcher"));
+  std::unique_ptr<Searcher> searcher =
+      constrained ? std::make_unique<ConstrainedBayesianOptimizationSearcher>(s.space, s.problem, rng, std::move(o))
+                  : std::make_unique<BayesianOptimizationSearcher>(s.space, s.problem, rng, std::move(o));
+  return std::make_unique<FifoScheduler>(s.problem, std::move(searcher));
+}
 
 // Each scheduler family adds its entries here (one line per short name).
 const std::vector<Entry>& entries() {
@@ -61,6 +74,11 @@ const std::vector<Entry>& entries() {
              s.problem, std::make_unique<GridSearcher>(
                             s.space, Rng(derive_seed(s.seed, "searcher")), std::move(o)));
        }},
+      {"BayesianOptimization", "GP Bayesian optimization with EI (FIFO)",
+       [](const MethodSpec& s) { return make_bayesopt(s, false); }},
+      {"ConstrainedBayesianOptimization",
+       "GP-BO with EI x P(constraint <= 0), option constraint_attr (FIFO)",
+       [](const MethodSpec& s) { return make_bayesopt(s, true); }},
       // Multi-fidelity methods (Syne Tune 0.13 baselines); factories in multi_fidelity_methods.cpp.
       {"ASHA", "asynchronous successive halving, type stopping (default) or promotion",
        registry_detail::make_asha},
