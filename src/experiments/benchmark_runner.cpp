@@ -1,0 +1,203 @@
+#include "synetune/experiments/benchmark_runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
+
+#include "experiments/benchmark_report.hpp"
+#include "synetune/backends/simulator_backend.hpp"
+#include "synetune/blackboxes/blackbox.hpp"
+#include "synetune/core/error.hpp"
+#include "synetune/registry.hpp"
+#include "synetune/tuner/tuner.hpp"
+
+namespace synetune {
+namespace {
+
+// Turns a raw metric value into the plotted value: normalized regret where the optimum is
+// known ((v - opt) / |worst - opt|, signed so that 0 is best), else the raw value.
+struct ValueTransform {
+  double sign = 1.0;
+  std::optional<double> opt;
+  double scale = 1.0;
+  double operator()(double v) const { return opt ? sign * (v - *opt) / scale : v; }
+  bool regret() const { return opt.has_value(); }
+  // After transforming, is a smaller value better?
+  bool smaller_better() const { return regret() || sign > 0; }
+};
+
+ValueTransform transform_for(const Blackbox& bb) {
+  ValueTransform t;
+  t.sign = bb.default_mode() == Mode::kMin ? 1.0 : -1.0;
+  t.opt = bb.optimum();
+  if (t.opt && bb.worst() && *bb.worst() != *t.opt) t.scale = std::abs(*bb.worst() - *t.opt);
+  return t;
+}
+
+// Records the best-so-far curve of one run from the tuner's results.
+class BestSoFarCallback final : public TunerCallback {
+ public:
+  BestSoFarCallback(RunCurve* run, std::string metric, ValueTransform tf)
+      : run_(run), metric_(std::move(metric)), tf_(tf) {}
+  void on_trial_result(const Trial&, const Result& result, Decision, double tuner_time,
+                       Json&) override {
+    ++run_->num_results;
+    const double raw = result.get(metric_);
+    if (!std::isfinite(raw)) return;
+    const double v = tf_(raw);
+    if (run_->value.empty() || (tf_.smaller_better() ? v < run_->value.back() : v > run_->value.back())) {
+      run_->time.push_back(tuner_time);
+      run_->value.push_back(v);
+    }
+  }
+
+ private:
+  RunCurve* run_;
+  std::string metric_;
+  ValueTransform tf_;
+};
+
+std::string sanitize(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  return s;
+}
+
+void run_one(const BenchmarkRunnerOptions& o, RunCurve& run) {
+  auto bb = load_blackbox(run.benchmark);
+  MethodSpec spec;
+  spec.space = bb->config_space();
+  spec.problem.metric = bb->default_metric();
+  spec.problem.mode = bb->default_mode();
+  spec.problem.resource_attr = bb->resource_attr();
+  spec.problem.max_t = static_cast<double>(bb->max_resource());
+  spec.options = o.method_options;
+  spec.seed = run.seed;
+  spec.restrict_configurations = bb->configurations();
+  auto scheduler = make_scheduler(run.method, spec);
+  SimulatorOptions so;
+  so.seed = derive_seed(run.seed, "simulator");
+  auto backend = std::make_unique<SimulatorBackend>(bb, so);
+  TunerOptions to;
+  to.n_workers = o.n_workers;
+  to.stop_criterion.max_wallclock_time = o.max_wallclock_time;
+  to.stop_criterion.max_num_evaluations = o.max_num_evaluations;
+  to.max_failures = std::numeric_limits<int>::max() / 2;
+  to.tuner_name = sanitize(run.benchmark) + "-" + sanitize(run.method) + "-" + std::to_string(run.seed);
+  to.root = o.output_dir / "runs";
+  to.metadata = {{"benchmark", run.benchmark}, {"method", run.method}, {"seed", run.seed}};
+  to.entrypoint = "synetune benchmark";
+  to.config_space = bb->config_space();
+  to.results_update_interval = 1e300;  // write once at the end
+  to.print_progress = false;
+  to.print_summary = false;
+  to.write_checkpoint = false;
+  to.seed = run.seed;
+  Tuner tuner(std::move(scheduler), std::move(backend), std::move(to));
+  tuner.add_callback(std::make_unique<BestSoFarCallback>(&run, bb->default_metric(), transform_for(*bb)));
+  tuner.run();
+  run.final_value = run.value.empty() ? std::numeric_limits<double>::quiet_NaN() : run.value.back();
+}
+
+// A redrawn bar on a terminal; in logs, one line per 10% of the runs.
+void progress_bar(std::size_t done, std::size_t total, double seconds) {
+  static std::size_t last_logged = static_cast<std::size_t>(-1);
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  if (!tty) {
+    const std::size_t decile = total ? 10 * done / total : 10;
+    if (decile == last_logged) return;
+    last_logged = decile;
+  }
+  const int width = 30;
+  const int filled = total ? static_cast<int>(width * done / total) : width;
+  std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done
+            << "/" << total << " runs, " << static_cast<int>(seconds) << " s" << (tty ? "" : "\n")
+            << std::flush;
+}
+
+}  // namespace
+
+BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& o) {
+  if (o.methods.empty()) throw InvalidArgument("benchmark: no --methods given (e.g. ASHA,RandomSearch)");
+  if (o.benchmarks.empty())
+    throw InvalidArgument("benchmark: no --benchmarks given; see `synetune benchmark --list`");
+  if (o.seeds.empty()) throw InvalidArgument("benchmark: no --seeds given (e.g. 0-9)");
+  if (!o.max_wallclock_time && !o.max_num_evaluations)
+    throw InvalidArgument("benchmark: give a stopping criterion: --max-wallclock-time or "
+                          "--max-num-evaluations");
+  if (o.n_workers < 1) throw InvalidArgument("benchmark: --n-workers must be >= 1");
+  if (o.output_dir.empty()) throw InvalidArgument("benchmark: give an output folder with -o DIR");
+  // Fail early on unknown names, before any thread starts.
+  const auto known = method_names();
+  for (const auto& m : o.methods)
+    if (std::none_of(known.begin(), known.end(), [&](const auto& k) { return k.first == m; })) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k.first;
+      throw InvalidArgument("benchmark: unknown method '" + m + "'; known methods: " + list);
+    }
+  std::vector<std::string> labels;
+  std::vector<bool> smaller_better;
+  for (const auto& b : o.benchmarks) {
+    auto bb = load_blackbox(b);
+    smaller_better.push_back(transform_for(*bb).smaller_better());
+    labels.push_back(transform_for(*bb).regret() ? "normalized regret of " + bb->default_metric()
+                                                 : "best " + bb->default_metric());
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  BenchmarkReport report;
+  for (const auto& b : o.benchmarks)
+    for (const auto& m : o.methods)
+      for (auto s : o.seeds) report.runs.push_back(RunCurve{m, b, s, {}, {}, 0.0, 0, ""});
+  std::filesystem::create_directories(o.output_dir / "runs");
+
+  const std::size_t total = report.runs.size();
+  std::atomic<std::size_t> next{0}, done{0};
+  unsigned n_threads = o.n_threads > 0 ? static_cast<unsigned>(o.n_threads)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  n_threads = static_cast<unsigned>(std::min<std::size_t>(n_threads, total));
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < n_threads; ++i)
+    pool.emplace_back([&] {
+      for (std::size_t j; (j = next.fetch_add(1)) < total; done.fetch_add(1)) {
+        try {
+          run_one(o, report.runs[j]);
+        } catch (const std::exception& e) {
+          report.runs[j].error = e.what();
+        }
+      }
+    });
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  while (o.progress && done.load() < total) {
+    progress_bar(done.load(), total, elapsed());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (auto& t : pool) t.join();
+  if (o.progress) {
+    progress_bar(total, total, elapsed());
+    if (::isatty(STDERR_FILENO)) std::cerr << "\n";
+  }
+  for (const auto& r : report.runs)
+    if (!r.error.empty())
+      std::cerr << "[synetune] run " << r.method << " on " << r.benchmark << " seed " << r.seed
+                << " failed: " << r.error << "\n";
+
+  double horizon = o.max_wallclock_time.value_or(0.0);
+  if (!o.max_wallclock_time)
+    for (const auto& r : report.runs)
+      if (!r.time.empty()) horizon = std::max(horizon, r.time.back());
+  write_benchmark_report(o.output_dir, o.methods, o.benchmarks, labels, smaller_better, horizon, o.plot,
+                         report);
+  report.wall_seconds = elapsed();
+  return report;
+}
+
+}  // namespace synetune
