@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "blackboxes/tabulated_blackbox.hpp"
+#include "synetune/blackboxes/analytic_functions.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/core/rng.hpp"
 
@@ -67,6 +68,25 @@ std::shared_ptr<const Blackbox> make_synthetic_lc_tab() {
   return std::make_shared<TabulatedBlackbox>(std::move(d));
 }
 
+// Single-fidelity wrapper of a test function: inputs x0..x{d-1}, metric `y` (min), cost model
+// of 1 simulated second per evaluation.
+std::shared_ptr<const Blackbox> make_function(const std::string& name, const AnalyticFunction& f) {
+  ConfigSpace space;
+  for (std::size_t i = 0; i < f.dimension(); ++i)
+    space.add("x" + std::to_string(i), uniform(f.bounds[i].first, f.bounds[i].second));
+  const std::size_t d = f.dimension();
+  auto eval = f.evaluate;
+  return std::make_shared<FunctionBlackbox>(
+      name, std::move(space), "epoch", 1,
+      std::vector<ObjectiveInfo>{{"y", Mode::kMin}, {"elapsed_time", Mode::kMin}}, "elapsed_time",
+      f.optimum_value, [d, eval](const Config& c, std::size_t, double* out) {
+        std::vector<double> x(d);
+        for (std::size_t i = 0; i < d; ++i) x[i] = c.at("x" + std::to_string(i)).get<double>();
+        out[0] = eval(x);
+        out[1] = 1.0;
+      });
+}
+
 }  // namespace
 
 double synthetic_lc_value(double x1, double x2, double lr, double r, double max_r) {
@@ -103,10 +123,13 @@ CurveView FunctionBlackbox::curve(const Config& config, std::size_t seed,
 }
 
 std::vector<std::string> analytic_blackbox_names() {
-  return {"synthetic_lc", "synthetic_lc_tab"};
+  return {"branin", "hartmann3", "hartmann6", "synthetic_lc", "synthetic_lc_tab"};
 }
 
 std::shared_ptr<const Blackbox> make_analytic_blackbox(const std::string& name) {
+  if (name == "branin") return make_function(name, branin_function());
+  if (name == "hartmann3") return make_function(name, hartmann3_function());
+  if (name == "hartmann6") return make_function(name, hartmann6_function());
   if (name == "synthetic_lc") return make_synthetic_lc();
   if (name == "synthetic_lc_tab") return make_synthetic_lc_tab();
   return nullptr;

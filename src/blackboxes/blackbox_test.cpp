@@ -184,5 +184,17 @@ TEST(Blackbox, SyntheticLearningCurvesHaveKnownOptimum) {
   EXPECT_EQ(tab->config_index(tab->configurations()[777]), 777u);
 }
 
+TEST(Blackbox, AnalyticFunctionsSingleFidelityWithCostModel) {
+  auto br = load_blackbox("branin");
+  EXPECT_EQ(br->max_resource(), 1);
+  EXPECT_EQ(br->default_metric(), "y");
+  EXPECT_TRUE(br->time_is_modelled());
+  const auto v = br->evaluate(Config{{"x0", 3.14159265358979}, {"x1", 2.275}}, 1);
+  EXPECT_NEAR(v[0], *br->optimum(), 1e-5);
+  EXPECT_EQ(v[1], 1.0);
+  EXPECT_EQ(load_blackbox("hartmann6")->config_space().size(), 6u);
+  EXPECT_NEAR(*load_blackbox("hartmann3")->optimum(), -3.86278, 1e-4);
+}
+
 }  // namespace
 }  // namespace synetune
