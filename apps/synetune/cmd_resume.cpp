@@ -1,5 +1,106 @@
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
 #include "commands.hpp"
+#include "synetune/core/error.hpp"
+#include "tune_setup.hpp"
 
 namespace synetune::cli {
-void register_resume(CLI::App& app) { (void)app; }  // not implemented yet
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ResumeArgs {
+  std::string name;
+  std::string root;
+  std::optional<double> max_wallclock_time, max_cost;
+  std::optional<std::int64_t> max_num_evaluations, max_num_trials_started,
+      max_num_trials_completed, max_num_trials_finished;
+  std::optional<int> max_failures, n_workers;
+  bool quiet = false;
+};
+
+fs::path find_experiment(const std::string& name, const std::string& root) {
+  if (fs::exists(fs::path(name) / "metadata.json")) return fs::absolute(name);
+  fs::path r = root.empty() ? default_output_root() : fs::path(root);
+  if (fs::exists(r / name / "metadata.json")) return r / name;
+  throw InvalidArgument("no experiment named '" + name + "' under " + r.string() +
+                        " (give the name shown by `synetune list`, or a folder path)");
+}
+
+int run_resume(const ResumeArgs& ra) {
+  fs::path path = find_experiment(ra.name, ra.root);
+  std::ifstream in(path / "metadata.json");
+  Json md;
+  try {
+    md = Json::parse(in);
+  } catch (const std::exception& e) {
+    throw StorageError("metadata.json of " + path.string() + " is corrupt: " + e.what());
+  }
+  if (!md.contains("synetune_args"))
+    throw InvalidArgument(path.string() + " was not written by `synetune tune`; resume it from C++ with Tuner::load");
+  TuneArgs args = TuneArgs::from_json(md["synetune_args"]);
+  // Relative entry points are relative to where the experiment was started.
+  if (auto cwd = md["synetune_args"].value("cwd", ""); !cwd.empty() && fs::exists(cwd))
+    fs::current_path(cwd);
+  // A new stopping criterion replaces the old one when any of its flags is given; the limits
+  // count the whole experiment (time and trials before the resume included).
+  bool new_stop = ra.max_wallclock_time || ra.max_cost || ra.max_num_evaluations ||
+                  ra.max_num_trials_started || ra.max_num_trials_completed || ra.max_num_trials_finished;
+  if (new_stop) {
+    args.max_wallclock_time = ra.max_wallclock_time;
+    args.max_cost = ra.max_cost;
+    args.max_num_evaluations = ra.max_num_evaluations;
+    args.max_num_trials_started = ra.max_num_trials_started;
+    args.max_num_trials_completed = ra.max_num_trials_completed;
+    args.max_num_trials_finished = ra.max_num_trials_finished;
+    args.max_metric_value.clear();
+    args.min_metric_value.clear();
+  } else {
+    const Json& sc = md.value("stop_criterion", Json::object());
+    StoppingCriterion c = StoppingCriterion::from_json(sc);
+    args.max_wallclock_time = c.max_wallclock_time;
+    args.max_cost = c.max_cost;
+    args.max_num_evaluations = c.max_num_evaluations;
+    args.max_num_trials_started = c.max_num_trials_started;
+    args.max_num_trials_completed = c.max_num_trials_completed;
+    args.max_num_trials_finished = c.max_num_trials_finished;
+  }
+  if (ra.max_failures) args.max_failures = *ra.max_failures;
+  if (ra.n_workers) args.n_workers = *ra.n_workers;
+  args.quiet = ra.quiet;
+  args.tuner_name = path.filename().string();
+  TuneSetup setup = build_tune_setup(args);
+  auto tuner = Tuner::load(path, std::move(setup.scheduler), std::move(setup.backend),
+                           std::move(setup.options));
+  install_stop_handlers();
+  std::cerr << "[synetune] resuming " << tuner->name() << " -> " << path.string() << "\n";
+  TuningSummary summary = tuner->run();
+  return summary.failed ? 1 : 0;
+}
+
+}  // namespace
+
+void register_resume(CLI::App& app) {
+  auto a = std::make_shared<ResumeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "resume", "Continue an experiment that ended or was killed (results so far are kept)");
+  cmd->add_option("name", a->name, "Experiment name (or folder)")->required();
+  cmd->add_option("--root", a->root, "Output root (default: $SYNETUNE_FOLDER or ~/syne-tune)");
+  cmd->add_option("--max-wallclock-time", a->max_wallclock_time, "Total seconds, including the time before");
+  cmd->add_option("--max-num-evaluations", a->max_num_evaluations, "Total results");
+  cmd->add_option("--max-num-trials-started", a->max_num_trials_started, "Total trials started");
+  cmd->add_option("--max-num-trials-completed", a->max_num_trials_completed, "Total trials completed");
+  cmd->add_option("--max-num-trials-finished", a->max_num_trials_finished, "Total trials finished");
+  cmd->add_option("--max-cost", a->max_cost, "Total cost");
+  cmd->add_option("--max-failures", a->max_failures, "New failure tolerance");
+  cmd->add_option("--n-workers", a->n_workers, "New number of workers");
+  cmd->add_flag("--quiet", a->quiet, "No progress line");
+  cmd->callback([a]() {
+    int rc = run_resume(*a);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
 }  // namespace synetune::cli

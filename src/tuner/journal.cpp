@@ -61,6 +61,11 @@ void JournalWriter::write_line(const std::string& line) {
 
 void JournalWriter::flush() { std::fflush(file_); }
 
+std::int64_t JournalWriter::offset() {
+  std::fflush(file_);
+  return static_cast<std::int64_t>(std::ftell(file_));
+}
+
 void JournalWriter::tuning_start(double time, const std::string& tuner_name, bool resumed) {
   Json j{{"event", "tuning_start"}, {"time", time}, {"tuner_name", tuner_name}, {"resumed", resumed}};
   write_line(dump_json_python(j) + "\n");
@@ -118,9 +123,11 @@ void JournalWriter::tuning_end(double time, const std::string& reason) {
 }
 
 std::size_t read_journal(const std::filesystem::path& path,
-                         const std::function<void(const Json&)>& on_line) {
+                         const std::function<void(const Json&)>& on_line,
+                         std::int64_t from_offset) {
   std::ifstream in(path);
   if (!in) throw StorageError("cannot read the result journal " + path.string());
+  if (from_offset > 0) in.seekg(from_offset);
   std::string line;
   std::size_t skipped = 0;
   while (std::getline(in, line)) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <unordered_map>
@@ -22,6 +23,15 @@ namespace synetune {
 
 namespace {
 std::atomic<bool> g_stop_requested{false};
+// Reason of the Stopped status given to trials still running when the tuning ends; resume
+// treats such trials as running (they continue from their checkpoints).
+constexpr const char* kEndOfTuning = "tuning ended";
+
+std::string read_text_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw StorageError("cannot read " + p.string());
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
 
 double wall_time_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -80,7 +90,12 @@ struct Tuner::Impl {
   void apply_decision(TrialRecord& rec, Decision d, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
+  void write_checkpoint();
   TuningSummary finish(const std::string& reason, double t);
+  // Resume support.
+  void load_from(const std::filesystem::path& p);
+  void replay(const Json& line, bool feed_scheduler);
+  void resume_running_trials(double t);
 };
 
 Tuner::Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,
@@ -185,6 +200,13 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
   if (!rec || rec->trial.status != TrialStatus::kInProgress) return;
   switch (ev.kind) {
     case BackendEvent::Kind::kResult: {
+      const std::string& rattr = scheduler->problem().resource_attr;
+      if (!std::isnan(rec->resource_floor)) {
+        double r = ev.result.get(rattr);
+        if (!std::isnan(r) && r <= rec->resource_floor) return;  // epoch already reported
+        rec->resource_floor = std::numeric_limits<double>::quiet_NaN();
+      }
+      if (double r = ev.result.get(rattr); !std::isnan(r)) rec->last_resource = r;
       state.record_result(*rec, ev.result);
       Decision d = scheduler->on_trial_result(rec->trial, ev.result);
       Json extra;
@@ -253,19 +275,27 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
   }
 }
 
+void Tuner::Impl::write_checkpoint() {
+  if (!opts.write_checkpoint) return;
+  write_file_atomically(path / "tuner.json",
+                        tuner_checkpoint_text(state, *scheduler, *backend, opts, journal->offset()));
+}
+
 void Tuner::Impl::save(double t) {
   state.status.wallclock_time = t;
   table.write_csv_zip(path / "results.csv.zip");
-  if (opts.write_checkpoint) write_tuner_checkpoint(path, state, *scheduler, *backend, opts);
+  write_checkpoint();
 }
 
 TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
-  backend->stop_all();
-  for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, "tuning ended", t);
   state.status.wallclock_time = t;
+  // The checkpoint is taken before the running trials are stopped: a resume continues them.
+  write_checkpoint();
+  backend->stop_all();
+  for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, kEndOfTuning, t);
   journal->tuning_end(t, reason);
   for (auto& cb : callbacks) cb->on_tuning_end(state.status);
-  save(t);
+  table.write_csv_zip(path / "results.csv.zip");
   TuningSummary s;
   s.tuner_name = name;
   s.tuner_path = path;
@@ -288,6 +318,7 @@ TuningSummary Tuner::run() {
   Impl& m = *impl_;
   g_stop_requested.store(false);
   m.setup();
+  if (m.resumed) m.resume_running_trials(m.tuner_time());
   ProgressPrinter progress(m.opts.print_progress, m.opts.print_update_interval,
                            m.backend->capabilities().simulated_time);
   const double update_interval = m.opts.results_update_interval;
@@ -346,6 +377,123 @@ TuningSummary Tuner::run() {
   TuningSummary summary = m.finish(reason, t);
   progress.finish(summary, m.state, m.scheduler->problem(), m.opts.print_summary);
   return summary;
+}
+
+
+void Tuner::Impl::replay(const Json& line, bool feed_scheduler) {
+  const std::string ev = line.value("event", "");
+  const double t = line.value("time", 0.0);
+  if (t > state.status.wallclock_time) state.status.wallclock_time = t;
+  if (ev == "trial_start") {
+    const TrialId id = line.at("trial_id").get<TrialId>();
+    const Config& config = line.at("config");
+    if (!line.value("resumed", false) || !state.find(id)) {
+      while (state.next_trial_id < id) state.add_trial(Json::object(), t);  // ids stay unique
+      TrialRecord& rec = state.add_trial(config, t);
+      if (feed_scheduler) scheduler->on_trial_add(rec.trial);
+    } else {
+      TrialRecord* rec = state.find(id);
+      rec->trial.config = config;
+      TrialStatus old = rec->trial.status;
+      rec->trial.status = TrialStatus::kInProgress;
+      state.on_status_change(*rec, old, TrialStatus::kInProgress);
+    }
+  } else if (ev == "result") {
+    TrialRecord* rec = state.find(line.at("trial_id").get<TrialId>());
+    if (!rec) return;
+    Result r = Result::from_json(rec->trial.trial_id, line.at("result"));
+    if (double res = r.get(scheduler->problem().resource_attr); !std::isnan(res)) rec->last_resource = res;
+    state.record_result(*rec, r);
+    if (feed_scheduler) scheduler->on_trial_result(rec->trial, r);
+  } else if (ev == "status") {
+    TrialRecord* rec = state.find(line.at("trial_id").get<TrialId>());
+    if (!rec) return;
+    if (line.value("reason", "") == kEndOfTuning) return;  // still running for a resume
+    TrialStatus st = parse_trial_status(line.at("status").get<std::string>());
+    TrialStatus old = rec->trial.status;
+    rec->trial.status = st;
+    rec->reason = line.value("reason", "");
+    state.on_status_change(*rec, old, st);
+    if (!feed_scheduler) return;
+    if (st == TrialStatus::kCompleted) scheduler->on_trial_complete(rec->trial, rec->last_result);
+    else if (st == TrialStatus::kFailed) scheduler->on_trial_error(rec->trial);
+    else scheduler->on_trial_remove(rec->trial);
+  }
+}
+
+void Tuner::Impl::load_from(const std::filesystem::path& p) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(p / "metadata.json"))
+    throw StorageError("no experiment at " + p.string() + " (metadata.json is missing)");
+  try {
+    state.metadata = parse_json_lenient(read_text_file(p / "metadata.json"));
+  } catch (const Error& e) {
+    throw StorageError("metadata.json of " + p.string() + " is corrupt: " + e.what());
+  }
+  std::int64_t offset = 0;
+  bool from_checkpoint = false;
+  try {
+    if (!fs::exists(p / "tuner.json")) throw StorageError("tuner.json is missing");
+    Json cp = parse_json_lenient(read_text_file(p / "tuner.json"));
+    if (cp.value("format", "") != "synetune-tuner-checkpoint" || cp.value("version", 0) != 1)
+      throw StorageError("tuner.json is not a version-1 synetune checkpoint");
+    state.from_json(cp.at("state"));
+    scheduler->load_state(cp.at("scheduler"));
+    backend->load_state(cp.at("backend"));
+    offset = cp.value("journal_offset", std::int64_t{0});
+    from_checkpoint = true;
+  } catch (const std::exception& e) {
+    std::cerr << "[synetune] warning: cannot use the tuner checkpoint of " << p.string() << " ("
+              << e.what() << "); replaying the result journal instead: every reported result is "
+              << "kept, the scheduler's random state starts afresh\n";
+    state = TunerState();
+    state.metadata = parse_json_lenient(read_text_file(p / "metadata.json"));
+  }
+  state.set_main_metric(scheduler->problem().metric, scheduler->problem().mode);
+  if (!fs::exists(p / "journal.jsonl")) {
+    if (!from_checkpoint) throw StorageError("neither tuner.json nor journal.jsonl is usable in " + p.string());
+    return;
+  }
+  // Lines after the checkpoint bring the state (and the scheduler) up to date; all lines
+  // rebuild the results table.
+  std::int64_t pos = 0;
+  read_journal(p / "journal.jsonl", [&](const Json& line) {
+    const std::string ev = line.value("event", "");
+    if (ev == "trial_start") {
+      table.set_config(line.at("trial_id").get<TrialId>(), line.at("config"));
+    } else if (ev == "result") {
+      Result r = Result::from_json(line.at("trial_id").get<TrialId>(), line.at("result"));
+      table.add(r, parse_decision(line.value("decision", "CONTINUE")),
+                parse_trial_status(line.value("status", "InProgress")), line.value("time", 0.0),
+                line.value("extra", Json::object()));
+    }
+  });
+  read_journal(p / "journal.jsonl", [&](const Json& line) { replay(line, true); ++pos; },
+               from_checkpoint ? offset : 0);
+  (void)pos;
+}
+
+void Tuner::Impl::resume_running_trials(double t) {
+  std::vector<TrialId> running;
+  for (TrialRecord* rec : state.running_trials()) running.push_back(rec->trial.trial_id);
+  for (TrialId id : backend->reattach(running)) {
+    TrialRecord* rec = state.find(id);
+    rec->resource_floor = rec->last_resource;
+    journal->trial_start(id, t, true, rec->trial.config);
+    backend->resume(id, rec->trial.config);
+    for (auto& cb : callbacks) cb->on_trial_start(rec->trial, true, t);
+  }
+}
+
+std::unique_ptr<Tuner> Tuner::load(const std::filesystem::path& tuner_path,
+                                   std::unique_ptr<Scheduler> scheduler,
+                                   std::unique_ptr<Backend> backend, TunerOptions options) {
+  options.tuner_name = tuner_path.filename().string();
+  options.root = tuner_path.parent_path();
+  auto tuner = std::make_unique<Tuner>(std::move(scheduler), std::move(backend), std::move(options));
+  tuner->impl_->resumed = true;
+  tuner->impl_->load_from(tuner_path);
+  return tuner;
 }
 
 }  // namespace synetune

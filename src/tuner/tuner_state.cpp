@@ -84,7 +84,8 @@ Json TunerState::to_json() const {
            {"num_results", r.num_results},
            {"last_result", r.last_result.to_json()},
            {"best", std::isnan(r.best) ? Json() : Json(r.best)},
-           {"max_cost", r.max_cost}};
+           {"max_cost", r.max_cost},
+           {"last_resource", std::isnan(r.last_resource) ? Json() : Json(r.last_resource)}};
     if (!r.reason.empty()) t["reason"] = r.reason;
     trials.push_back(std::move(t));
   }
@@ -110,15 +111,17 @@ void TunerState::from_json(const Json& j) {
     r.best = t.contains("best") && t["best"].is_number() ? t["best"].get<double>()
                                                          : std::numeric_limits<double>::quiet_NaN();
     r.max_cost = t.value("max_cost", 0.0);
+    if (t.contains("last_resource") && t["last_resource"].is_number())
+      r.last_resource = t["last_resource"].get<double>();
     r.reason = t.value("reason", std::string());
     if (r.trial.status == TrialStatus::kInProgress) running_.insert(r.trial.trial_id);
     trials_.push_back(std::move(r));
   }
 }
 
-void write_tuner_checkpoint(const std::filesystem::path& tuner_path, const TunerState& state,
-                            const Scheduler& scheduler, const Backend& backend,
-                            const TunerOptions& opts) {
+std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
+                                  const Backend& backend, const TunerOptions& opts,
+                                  std::int64_t journal_offset) {
   Json j{{"format", "synetune-tuner-checkpoint"},
          {"version", 1},
          {"state", state.to_json()},
@@ -127,8 +130,9 @@ void write_tuner_checkpoint(const std::filesystem::path& tuner_path, const Tuner
          {"stop_criterion", opts.stop_criterion.to_json()},
          {"n_workers", opts.n_workers},
          {"max_failures", opts.max_failures},
-         {"seed", opts.seed}};
-  write_file_atomically(tuner_path / "tuner.json", dump_json_python(j));
+         {"seed", opts.seed},
+         {"journal_offset", journal_offset}};
+  return dump_json_python(j);
 }
 
 }  // namespace synetune

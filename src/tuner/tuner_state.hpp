@@ -2,6 +2,7 @@
 // The tuner's bookkeeping: trial table, counters and best-so-far. Everything a tuner
 // checkpoint needs, kept O(1) per event (no scan over all trials: long simulations stay linear).
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,6 +24,10 @@ struct TrialRecord {
   double best = std::numeric_limits<double>::quiet_NaN();  // best main-metric value, signed
   double max_cost = 0.0;
   std::string reason;
+  /// Results whose resource is <= this are replays of epochs already reported (a trial
+  /// restarted from scratch after a crash or resume) and are dropped. NaN = no floor.
+  double resource_floor = std::numeric_limits<double>::quiet_NaN();
+  double last_resource = std::numeric_limits<double>::quiet_NaN();
 };
 
 class TunerState {
@@ -57,8 +62,8 @@ class TunerState {
 };
 
 /// Writes `tuner.json` atomically next to metadata.json (see docs/checkpoint.md).
-void write_tuner_checkpoint(const std::filesystem::path& tuner_path, const TunerState& state,
-                            const Scheduler& scheduler, const Backend& backend,
-                            const TunerOptions& opts);
+std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
+                                  const Backend& backend, const TunerOptions& opts,
+                                  std::int64_t journal_offset);
 
 }  // namespace synetune

@@ -6,6 +6,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/results_table.hpp"
@@ -275,6 +276,66 @@ TEST(StoppingCriterionTest, AllFieldsAreStrict) {
   s.metric_min["loss"] = 0.49;
   EXPECT_TRUE(m.should_stop(s));
   EXPECT_EQ(StoppingCriterion::from_json(m.to_json()).min_metric_value.at("loss"), 0.5);
+}
+
+}  // namespace
+}  // namespace synetune
+
+namespace synetune {
+namespace {
+
+TEST_F(TunerTest, ResumeContinuesWithoutLosingOrDuplicatingResults) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+  }
+  const std::size_t first_part = journal().size();
+  auto o2 = options();
+  o2.stop_criterion.max_num_trials_finished = 6;
+  auto tuner = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(),
+                           std::make_unique<FakeBackend>(), o2);
+  TuningSummary sum = tuner->run();
+  EXPECT_GT(journal().size(), first_part);
+  EXPECT_GE(sum.status.num_trials_finished(), 7);
+  std::map<long, std::vector<double>> epochs;
+  std::set<long> started;
+  for (const auto& j : journal()) {
+    if (j["event"] == "result")
+      epochs[j["trial_id"].get<long>()].push_back(j["result"]["epoch"].get<double>());
+    if (j["event"] == "trial_start" && !j["resumed"].get<bool>())
+      EXPECT_TRUE(started.insert(j["trial_id"].get<long>()).second) << "trial id reused";
+  }
+  for (const auto& [id, e] : epochs)
+    for (std::size_t i = 1; i < e.size(); ++i) EXPECT_LT(e[i - 1], e[i]) << "trial " << id;
+  // The results table covers both parts.
+  std::string csv = read_zip_entry(root_ / "exp" / "results.csv.zip", "results.csv");
+  std::size_t rows = std::count(csv.begin(), csv.end(), '\n') - 1;
+  std::size_t results = 0;
+  for (const auto& [id, e] : epochs) results += e.size();
+  EXPECT_EQ(rows, results);
+}
+
+TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+  }
+  std::ofstream(root_ / "exp" / "tuner.json") << "{\"format\": \"synetune-tuner-checkpoint\", \"vers";
+  auto o2 = options();
+  o2.stop_criterion.max_num_trials_started = 5;
+  auto tuner = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(),
+                           std::make_unique<FakeBackend>(), o2);
+  TuningSummary sum = tuner->run();
+  EXPECT_EQ(sum.status.num_trials_started, 6);
+  std::set<long> started;
+  for (const auto& j : journal())
+    if (j["event"] == "trial_start" && !j["resumed"].get<bool>())
+      EXPECT_TRUE(started.insert(j["trial_id"].get<long>()).second);
+  EXPECT_EQ(started.size(), 6u);
 }
 
 }  // namespace

@@ -57,6 +57,11 @@ class Backend {
   /// Bookkeeping for the tuner checkpoint (e.g. simulated clock). Default: nothing.
   virtual Json save_state() const { return Json::object(); }
   virtual void load_state(const Json& state) { (void)state; }
+  /// After load_state on resume: `running` trials were InProgress when the tuner stopped.
+  /// Returns those the backend could NOT re-attach to (the tuner resumes them from their
+  /// checkpoints). Default: none re-attached (processes died with the tuner). The simulator
+  /// re-attaches all (its event queue is part of its state).
+  virtual std::vector<TrialId> reattach(const std::vector<TrialId>& running) { return running; }
 };
 
 }  // namespace synetune

@@ -42,6 +42,9 @@ class JournalWriter {
   /// Hands buffered lines to the kernel (write(2)): from then on they survive a SIGKILL.
   void flush();
   bool buffered() const { return buffered_; }
+  /// Size of the journal in bytes after flushing (a checkpoint remembers it, so that resume
+  /// replays only the lines written after the checkpoint).
+  std::int64_t offset();
 
  private:
   void write_line(const std::string& line);
@@ -53,7 +56,8 @@ class JournalWriter {
 /// Reads a journal, calling `on_line` for each complete, well-formed line in order.
 /// Returns the number of lines skipped because they were malformed (e.g. truncated).
 std::size_t read_journal(const std::filesystem::path& path,
-                         const std::function<void(const Json&)>& on_line);
+                         const std::function<void(const Json&)>& on_line,
+                         std::int64_t from_offset = 0);
 
 /// Appends a number the way Python's repr prints floats (shortest round trip; NaN, Infinity).
 void append_number(std::string& out, double v);
