@@ -1,6 +1,9 @@
 // LocalBackend latency and throughput.
 //
-//   local_latency_bench [--lines N] [--trials N]
+//   local_latency_bench [--lines N] [--trials N] [--dir FOLDER]
+//
+// Trial folders go under FOLDER (default: the temp directory). Creating them dominates the
+// cost per trial on a busy disk; compare with a tmpfs (--dir /dev/shm) to see the backend alone.
 //
 // 1. Latency: a trial (this binary re-run with --child) prints N metric lines, each carrying
 //    its own CLOCK_MONOTONIC time, 2 ms apart; we measure print -> wait() returning it.
@@ -67,7 +70,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--child") == 0) return child_main(lines);
   const int trials = arg_int(argc, argv, "--trials", 400);
 
-  std::string tmpl = (fs::temp_directory_path() / "synetune-bench-XXXXXX").string();
+  fs::path base = fs::temp_directory_path();
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--dir") == 0) base = argv[i + 1];
+  std::string tmpl = (base / "synetune-bench-XXXXXX").string();
   const fs::path tmp = ::mkdtemp(tmpl.data());
 
   // 1. Latency.

@@ -15,6 +15,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "backends/local/metric_line_parser.hpp"
 #include "backends/local/process.hpp"
 #include "backends/local/trial_environment.hpp"
 #include "synetune/core/error.hpp"
@@ -24,8 +25,6 @@ namespace synetune {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::string_view kTag = "[tune-metric]: ";
-constexpr std::size_t kMaxLineBytes = 50000;  // Syne Tune's report size guard
 constexpr std::size_t kErrTailBytes = 8192;
 constexpr int kErrTailLines = 20;
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -65,9 +64,7 @@ struct LocalBackend::Impl {
     int fds[3] = {-1, -1, -1};     // pidfd, stdout pipe, stderr pipe
     int files[2] = {-1, -1};       // std.out, std.err (append)
     FdTag tags[3];
-    std::string line;              // partial stdout line
-    bool overlong = false;         // current line exceeded kMaxLineBytes: skip to newline
-    bool overlong_metric = false;
+    local::MetricLineParser parser;
     std::string err_tail;
     bool silenced = false;         // paused / stopped: drop results and the exit
     bool stopped = false;
@@ -87,6 +84,8 @@ struct LocalBackend::Impl {
   std::optional<local::TrialEnvironment> env;  // built at the first start (runs python, nvidia-smi)
   Json pending_gpu_state;
   std::vector<char> buf = std::vector<char>(1 << 16);
+  std::vector<Json> metrics_tmp;  // reused across reads: no allocation per line
+  std::vector<std::string> warnings_tmp;
 
   double now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -149,69 +148,25 @@ struct LocalBackend::Impl {
     procs.push_back(std::move(p));
   }
 
-  void emit_result(Proc& p, std::string_view line, std::vector<BackendEvent>& out) {
-    const std::size_t pos = line.find(kTag);
-    if (pos == std::string_view::npos || p.silenced) return;
-    std::string_view body = line.substr(pos + kTag.size());
-    const std::size_t close = body.rfind('}');
-    if (body.empty() || body[0] != '{' || close == std::string_view::npos) {
-      warn(p.trial_id, "skipped a metric line that holds no JSON object");
-      return;
+  void deliver(Proc& p, std::vector<BackendEvent>& out) {
+    if (!p.silenced) {  // results after a pause / stop decision are dropped
+      for (auto& j : metrics_tmp) {
+        BackendEvent ev;
+        ev.kind = BackendEvent::Kind::kResult;
+        ev.trial_id = p.trial_id;
+        ev.time = now();
+        ev.result = Result::from_json(p.trial_id, j);
+        out.push_back(std::move(ev));
+      }
+      for (const auto& w : warnings_tmp) warn(p.trial_id, w);
     }
-    body = body.substr(0, close + 1);
-    try {
-      Json j = parse_json_lenient(body);
-      if (!j.is_object()) {
-        warn(p.trial_id, "skipped a metric line whose JSON is not an object");
-        return;
-      }
-      BackendEvent ev;
-      ev.kind = BackendEvent::Kind::kResult;
-      ev.trial_id = p.trial_id;
-      ev.time = now();
-      ev.result = Result::from_json(p.trial_id, j);
-      out.push_back(std::move(ev));
-    } catch (const std::exception& e) {
-      warn(p.trial_id, std::string("skipped a malformed metric line (") + e.what() + ")");
-    }
-  }
-
-  // Splits stdout bytes into lines; only complete lines are parsed.
-  void feed_stdout(Proc& p, const char* data, std::size_t n, std::vector<BackendEvent>& out) {
-    std::size_t start = 0;
-    while (start < n) {
-      const char* nl = static_cast<const char*>(std::memchr(data + start, '\n', n - start));
-      const std::size_t end = nl ? static_cast<std::size_t>(nl - data) : n;
-      std::string_view seg(data + start, end - start);
-      if (!p.overlong && p.line.size() + seg.size() > kMaxLineBytes) {
-        p.overlong = true;
-        p.overlong_metric = (p.line + std::string(seg.substr(0, 64))).find("[tune-metric]") !=
-                            std::string::npos;
-        p.line.clear();
-      }
-      if (!nl) {
-        if (!p.overlong) p.line.append(seg);
-        break;
-      }
-      if (p.overlong) {
-        if (p.overlong_metric && !p.silenced)
-          warn(p.trial_id, "skipped a metric line longer than 50000 bytes");
-        p.overlong = p.overlong_metric = false;
-      } else if (p.line.empty()) {
-        emit_result(p, seg, out);  // common case: whole line inside this chunk, no copy
-      } else {
-        p.line.append(seg);
-        emit_result(p, p.line, out);
-        p.line.clear();
-      }
-      start = end + 1;
-    }
+    metrics_tmp.clear();
+    warnings_tmp.clear();
   }
 
   void flush_partial_line(Proc& p, std::vector<BackendEvent>& out) {
-    if (!p.overlong && !p.line.empty()) emit_result(p, p.line, out);
-    p.line.clear();
-    p.overlong = false;
+    p.parser.finish(metrics_tmp, warnings_tmp);
+    deliver(p, out);
   }
 
   // Reads once (or until EAGAIN when `drain`); returns false at EOF or error.
@@ -234,7 +189,8 @@ struct LocalBackend::Impl {
         p.files[kind - 1] = -1;
       }
       if (kind == kOut) {
-        feed_stdout(p, buf.data(), len, out);
+        p.parser.feed(std::string_view(buf.data(), len), metrics_tmp, warnings_tmp);
+        deliver(p, out);
       } else {
         p.err_tail.append(buf.data(), len);
         if (p.err_tail.size() > 2 * kErrTailBytes) p.err_tail.erase(0, p.err_tail.size() - kErrTailBytes);
