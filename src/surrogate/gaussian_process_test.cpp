@@ -56,11 +56,17 @@ Eigen::MatrixXd random_matrix(Eigen::Index r, Eigen::Index c, Rng& rng) {
   return m;
 }
 
-TEST(GaussianProcess, MarginalLikelihoodGradientMatchesFiniteDifferences) {
+class GradientBySize : public ::testing::TestWithParam<int> {};
+
+// 130 points exercise the blocked (recursive) inverse used for the gradient.
+INSTANTIATE_TEST_SUITE_P(GaussianProcess, GradientBySize, ::testing::Values(12, 130));
+
+TEST_P(GradientBySize, MarginalLikelihoodGradientMatchesFiniteDifferences) {
   Rng rng(1);
-  const Eigen::MatrixXd X = random_matrix(12, 3, rng);
-  Eigen::VectorXd y(12);
-  for (Eigen::Index i = 0; i < 12; ++i) y(i) = std::sin(3 * X(i, 0)) + X(i, 1) * X(i, 2) + 0.1 * rng.normal();
+  const int n = GetParam();
+  const Eigen::MatrixXd X = random_matrix(n, 3, rng);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) y(i) = std::sin(3 * X(i, 0)) + X(i, 1) * X(i, 2) + 0.1 * rng.normal();
   GaussianProcess gp(3);
   gp.set_data(X, y);
   Eigen::VectorXd theta(6);
