@@ -213,6 +213,15 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
       for (auto& cb : callbacks) cb->on_trial_result(rec->trial, ev.result, d, t, extra);
       journal->result(ev.result, t, TrialStatus::kInProgress, d, extra);
       table.add(ev.result, d, TrialStatus::kInProgress, t, extra);
+      // A trial that reached max_t has done its work: let it exit by itself so that it counts
+      // as Completed (Syne Tune kills it and calls it Stopped). Should it report again, it is
+      // stopped then.
+      const auto& max_t = scheduler->problem().max_t;
+      if (d == Decision::kStop && max_t && !rec->reached_max_t &&
+          ev.result.get(scheduler->problem().resource_attr) >= *max_t) {
+        rec->reached_max_t = true;
+        break;
+      }
       apply_decision(*rec, d, t);
       break;
     }

@@ -28,6 +28,7 @@ struct TrialRecord {
   /// restarted from scratch after a crash or resume) and are dropped. NaN = no floor.
   double resource_floor = std::numeric_limits<double>::quiet_NaN();
   double last_resource = std::numeric_limits<double>::quiet_NaN();
+  bool reached_max_t = false;  ///< reported max_t; waiting for the process to exit
 };
 
 class TunerState {
