@@ -1,0 +1,80 @@
+// Unit tests of the parts of the SlurmBackend that need no Slurm (the real-Slurm tests are
+// tests/slurm/run.sh).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "synetune/backends/slurm_backend.hpp"
+#include "synetune/core/error.hpp"
+
+namespace synetune {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(SlurmParse, SbatchJobId) {
+  EXPECT_EQ(parse_sbatch_job_id("123\n"), "123");
+  EXPECT_EQ(parse_sbatch_job_id("4567;cluster\n"), "4567");
+  EXPECT_EQ(parse_sbatch_job_id("sbatch: warning: something\n89\n"), "89");
+  EXPECT_EQ(parse_sbatch_job_id("sbatch: error: Batch job submission failed: Invalid partition\n"), "");
+}
+
+TEST(SlurmParse, Squeue) {
+  auto m = parse_squeue("12|RUNNING|None\n13|PENDING|Resources\n14|CANCELLED by 0|None\n");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m["12"].first, "RUNNING");
+  EXPECT_EQ(m["13"].second, "Resources");
+  EXPECT_FALSE(slurm_state_is_terminal(m["12"].first));
+  EXPECT_FALSE(slurm_state_is_terminal("COMPLETING"));
+  EXPECT_TRUE(slurm_state_is_terminal(m["14"].first));
+  EXPECT_TRUE(slurm_state_is_terminal("NODE_FAIL"));
+  EXPECT_TRUE(slurm_state_is_terminal("TIMEOUT"));
+}
+
+TEST(SlurmParse, ShellQuote) {
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+}
+
+TEST(SlurmBackend, RejectsMissingEntryPoint) {
+  SlurmBackendOptions o;
+  o.entry_point = "/nonexistent/train.py";
+  EXPECT_THROW(SlurmBackend b(o), InvalidArgument);
+}
+
+TEST(SlurmBackend, SbatchArgsAndWrapper) {
+  const fs::path dir = fs::temp_directory_path() / "synetune_slurm_unit";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "train.py") << "print('hi')\n";
+  SlurmBackendOptions o;
+  o.entry_point = dir / "train.py";
+  o.partition = "gpu";
+  o.gpus_per_trial = 2;
+  o.cpus_per_task = 4;
+  o.time_limit = "30";
+  o.sbatch_options = {"--mem=4G"};
+  SlurmBackend b(o);
+  b.set_tuner_path(dir / "exp");
+  auto a = b.sbatch_args(3);
+  auto has = [&](const std::string& s) { return std::find(a.begin(), a.end(), s) != a.end(); };
+  EXPECT_EQ(a[0], "sbatch");
+  EXPECT_TRUE(has("--parsable"));
+  EXPECT_TRUE(has("--partition=gpu"));
+  EXPECT_TRUE(has("--gres=gpu:2"));
+  EXPECT_TRUE(has("--cpus-per-task=4"));
+  EXPECT_TRUE(has("--time=30"));
+  EXPECT_TRUE(has("--mem=4G"));
+  EXPECT_TRUE(has("--output=" + (dir / "exp" / "3" / "std.out").string()));
+  EXPECT_TRUE(has("--open-mode=append"));
+  const std::string w = b.wrapper_script(3, Json{{"lr", 0.001}, {"name", "a b"}});
+  EXPECT_NE(w.find("'python3' '" + (dir / "train.py").string() + "' '--lr' '0.001' '--name' 'a b' "
+                   "'--st_checkpoint_dir' '" + (dir / "exp" / "3" / "checkpoints").string() + "'"),
+            std::string::npos) << w;
+  EXPECT_NE(w.find("slurm-\"$SLURM_JOB_ID\".exit"), std::string::npos);
+  EXPECT_EQ(b.num_jobs_in_slurm(), 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace synetune
