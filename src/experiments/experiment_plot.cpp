@@ -127,7 +127,7 @@ fs::path write_plot_files(const std::vector<ExperimentResult>& experiments, cons
         gp << "NaN notitle\n";
         continue;
       }
-      gp << gp_quote(ddir + "trials_" + kk + ".dat") << " using 1:2:3 with lines lc variable lw 1 notitle, \\\n"
+      gp << gp_quote(ddir + "trials_" + kk + ".dat") << " using 1:2:3 with linespoints lc variable lw 1 pt 7 ps 0.4 notitle, \\\n"
          << "     " << gp_quote(ddir + "best_" + kk + ".dat")
          << " using 1:2 with steps lc rgb 'black' lw 3 title 'best so far'";
       if (s.stops > 0)
