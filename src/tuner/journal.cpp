@@ -72,12 +72,14 @@ void JournalWriter::tuning_start(double time, const std::string& tuner_name, boo
   flush();
 }
 
-void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Config& config) {
+void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Config& config,
+                                std::optional<TrialId> warm_start_from) {
   line_.clear();
   line_ += "{\"event\": \"trial_start\", \"trial_id\": " + std::to_string(id) + ", \"time\": ";
   append_number(line_, time);
   line_ += resumed ? ", \"resumed\": true, \"config\": " : ", \"resumed\": false, \"config\": ";
   line_ += dump_json_python(config);
+  if (warm_start_from) line_ += ", \"warm_start_from\": " + std::to_string(*warm_start_from);
   line_ += "}\n";
   write_line(line_);
 }

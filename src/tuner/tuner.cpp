@@ -260,7 +260,7 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
     if (auto* start = std::get_if<StartTrial>(&*s)) {
       TrialRecord& rec = state.add_trial(start->config, t);
       table.set_config(rec.trial.trial_id, rec.trial.config);
-      journal->trial_start(rec.trial.trial_id, t, false, rec.trial.config);
+      journal->trial_start(rec.trial.trial_id, t, false, rec.trial.config, start->warm_start_from);
       backend->start(rec.trial.trial_id, rec.trial.config, start->warm_start_from);
       scheduler->on_trial_add(rec.trial);
       for (auto& cb : callbacks) cb->on_trial_start(rec.trial, false, t);
@@ -330,8 +330,14 @@ TuningSummary Tuner::run() {
   if (m.resumed) m.resume_running_trials(m.tuner_time());
   ProgressPrinter progress(m.opts.print_progress, m.opts.print_update_interval,
                            m.backend->capabilities().simulated_time);
+  // results.csv.zip and the checkpoint are written every `results_update_interval` seconds of
+  // REAL time, also when time is simulated (hours of simulated time pass in a second).
   const double update_interval = m.opts.results_update_interval;
-  double next_save = m.tuner_time() + update_interval;
+  const bool simulated = m.backend->capabilities().simulated_time;
+  using Clock = std::chrono::steady_clock;
+  auto next_save_real = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(update_interval));
+  double next_save = simulated ? std::numeric_limits<double>::infinity() : m.tuner_time() + update_interval;
   std::string reason;
   double t = m.tuner_time();
   try {
@@ -369,9 +375,12 @@ TuningSummary Tuner::run() {
       m.state.status.wallclock_time = t;
       if (!m.journal->buffered()) m.journal->flush();
       for (auto& cb : m.callbacks) cb->on_loop_end(m.state.status);
-      if (t >= next_save) {
+      if (simulated ? Clock::now() >= next_save_real : t >= next_save) {
         m.save(t);
         next_save = t + update_interval;
+        next_save_real = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(update_interval));
+        if (simulated) next_save = std::numeric_limits<double>::infinity();
       }
       progress.maybe_print(t, m.state, m.scheduler->problem());
     }

@@ -5,7 +5,8 @@
 ///
 /// Line kinds (`event` field):
 ///   {"event":"tuning_start","time":t,"tuner_name":..,"resumed":bool}
-///   {"event":"trial_start","trial_id":i,"time":t,"resumed":bool,"config":{..}}
+///   {"event":"trial_start","trial_id":i,"time":t,"resumed":bool,"config":{..}
+///    [,"warm_start_from":j]}
 ///   {"event":"result","trial_id":i,"time":t,"status":"InProgress","decision":"CONTINUE",
 ///    "result":{..metrics..}[,"extra":{..}]}
 ///   {"event":"status","trial_id":i,"time":t,"status":"Completed|Failed|Stopped|Paused",
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "synetune/core/json.hpp"
@@ -34,7 +36,8 @@ class JournalWriter {
   JournalWriter& operator=(const JournalWriter&) = delete;
 
   void tuning_start(double time, const std::string& tuner_name, bool resumed);
-  void trial_start(TrialId id, double time, bool resumed, const Config& config);
+  void trial_start(TrialId id, double time, bool resumed, const Config& config,
+                   std::optional<TrialId> warm_start_from = std::nullopt);
   void result(const Result& r, double time, TrialStatus status, Decision decision,
               const Json& extra);
   void status(TrialId id, double time, TrialStatus status, const std::string& reason);
