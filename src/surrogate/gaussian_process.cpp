@@ -201,6 +201,12 @@ void GPPosterior::predict(const Eigen::MatrixXd& Xtest, Eigen::MatrixXd& mean,
             .matrix();
 }
 
+Eigen::MatrixXd GPPosterior::predict_mean(const Eigen::MatrixXd& Xtest) const {
+  Eigen::MatrixXd mean = matern52_kernel(Xtest, X_, hp_) * alpha_;
+  mean.array() += hp_.mean;
+  return mean;
+}
+
 void GPPosterior::predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& mean,
                                         double& var, Eigen::MatrixXd* dmean,
                                         Eigen::VectorXd* dvar) const {
@@ -284,14 +290,15 @@ std::size_t GaussianProcess::set_data(const Eigen::MatrixXd& X, const Eigen::Vec
     X_.row(i) = X.row(keep[static_cast<std::size_t>(i)]);
     y_(i) = y(keep[static_cast<std::size_t>(i)]);
   }
-  sqdist_.assign(static_cast<std::size_t>(X.cols()), Eigen::MatrixXd());
-  for (Eigen::Index k = 0; k < X.cols(); ++k) {
-    auto& d = sqdist_[static_cast<std::size_t>(k)];
-    d.resize(n, n);
-    for (Eigen::Index j = 0; j < n; ++j)
-      d.col(j) = (X_.col(k).array() - X_(j, k)).square().matrix();
-  }
-  r2_.resize(n, n);
+  const Eigen::Index d = X.cols();
+  pair_sqdist_.resize(static_cast<std::size_t>(n * (n - 1) / 2 * d));
+  double* sq = pair_sqdist_.data();
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = j + 1; i < n; ++i)
+      for (Eigen::Index k = 0; k < d; ++k) {
+        const double diff = X_(i, k) - X_(j, k);
+        *sq++ = diff * diff;
+      }
   kf_.resize(n, n);
   g_.resize(n, n);
   chol_.resize(n, n);
@@ -303,13 +310,26 @@ double GaussianProcess::neg_log_posterior(const Eigen::VectorXd& theta, Eigen::V
   const Eigen::Index n = X_.rows();
   const Eigen::Index d = X_.cols();
   const GPHyperparameters hp = GPHyperparameters::from_internal(theta);
-  r2_.setZero();
-  for (Eigen::Index k = 0; k < d; ++k) {
-    const double b2 = hp.inverse_bandwidths(k) * hp.inverse_bandwidths(k);
-    r2_.noalias() += b2 * sqdist_[static_cast<std::size_t>(k)];
+  const double scale = hp.covariance_scale;
+  const Eigen::VectorXd b2 = hp.inverse_bandwidths.array().square().matrix();
+  // One pass over the pairs (i > j): noise-free kernel kf and g = 2 dk/d(r^2), so that
+  // dk/d log(ib_k) = g * ib_k^2 * (x_ik - x_jk)^2. Only lower triangles are written.
+  const double* sq = pair_sqdist_.data();
+  for (Eigen::Index j = 0; j < n; ++j) {
+    kf_(j, j) = scale;
+    double* kcol = &kf_(0, j);
+    double* gcol = &g_(0, j);
+    for (Eigen::Index i = j + 1; i < n; ++i, sq += d) {
+      double r2 = 0;
+      for (Eigen::Index k = 0; k < d; ++k) r2 += b2(k) * sq[k];
+      const double r = std::sqrt(r2);
+      const double e = scale * std::exp(-kSqrt5 * r);
+      kcol[i] = (1.0 + kSqrt5 * r + (5.0 / 3.0) * r2) * e;
+      gcol[i] = (-5.0 / 3.0) * (1.0 + kSqrt5 * r) * e;
+    }
   }
-  matern_from_r2(r2_, hp.covariance_scale, kf_, grad ? &g_ : nullptr);
-  kinv_ = kf_;  // kinv_ doubles as K buffer before the inverse is needed
+  kinv_.diagonal() = kf_.diagonal();  // kinv_ doubles as the K buffer for the factorisation
+  kinv_.triangularView<Eigen::StrictlyLower>() = kf_;
   kinv_.diagonal().array() += hp.noise_variance;
   const double jitter = cholesky_with_jitter(kinv_, chol_);
   if (std::isnan(jitter)) {
@@ -317,11 +337,10 @@ double GaussianProcess::neg_log_posterior(const Eigen::VectorXd& theta, Eigen::V
     return std::numeric_limits<double>::infinity();
   }
   const auto L = chol_.triangularView<Eigen::Lower>();
-  Eigen::VectorXd resid = (y_.array() - hp.mean).matrix();
-  Eigen::VectorXd alpha = resid;
-  L.solveInPlace(alpha);
-  const double quad = alpha.squaredNorm();
-  chol_.transpose().triangularView<Eigen::Upper>().solveInPlace(alpha);
+  alpha_ = (y_.array() - hp.mean).matrix();
+  L.solveInPlace(alpha_);
+  const double quad = alpha_.squaredNorm();
+  chol_.transpose().triangularView<Eigen::Upper>().solveInPlace(alpha_);
   const double logdet = 2.0 * chol_.diagonal().array().log().sum();
   const double log_scale = theta(d), log_noise = theta(d + 1);
   double f = 0.5 * quad + 0.5 * logdet + 0.5 * static_cast<double>(n) * std::log(2.0 * std::numbers::pi);
@@ -332,20 +351,44 @@ double GaussianProcess::neg_log_posterior(const Eigen::VectorXd& theta, Eigen::V
   f += 0.5 * hp.mean * hp.mean;
   if (!grad) return f;
 
-  // W = K^{-1} - alpha alpha^T; dL/dtheta = 0.5 sum(W .* dK/dtheta).
-  invert_lower(chol_);          // L^{-1} (lower triangle)
-  lower_gram(chol_, kinv_);     // K^{-1} = L^{-T} L^{-1} (lower triangle)
-  kinv_.triangularView<Eigen::StrictlyUpper>() = kinv_.transpose();
-  kinv_.noalias() -= alpha * alpha.transpose();  // W
-  grad->resize(theta.size());
-  g_.array() *= kinv_.array();  // W .* g
-  for (Eigen::Index k = 0; k < d; ++k) {
-    const double b2 = hp.inverse_bandwidths(k) * hp.inverse_bandwidths(k);
-    (*grad)(k) = 0.5 * b2 * (g_.array() * sqdist_[static_cast<std::size_t>(k)].array()).sum();
+  // W = K^{-1} - alpha alpha^T; dNLL/dtheta = 0.5 sum(W .* dK/dtheta). K^{-1} = L^{-T} L^{-1}
+  // costs 2 n^3/3 flops (lower triangles only); then one pass over the pairs gives all
+  // gradients together (W and dK/dtheta are symmetric: off-diagonal pairs count twice).
+  invert_lower(chol_);       // L^{-1} (lower triangle)
+  lower_gram(chol_, kinv_);  // K^{-1} (lower triangle)
+  constexpr Eigen::Index kMaxFastDim = 32;
+  double gk_small[kMaxFastDim];
+  std::vector<double> gk_big;
+  double* gk = gk_small;
+  if (d > kMaxFastDim) {
+    gk_big.assign(static_cast<std::size_t>(d), 0.0);
+    gk = gk_big.data();
   }
-  (*grad)(d) = 0.5 * (kinv_.array() * kf_.array()).sum() + 1.0 + log_scale;
-  (*grad)(d + 1) = 0.5 * hp.noise_variance * kinv_.trace() + 0.9 + hp.noise_variance;
-  (*grad)(d + 2) = -alpha.sum() + hp.mean;
+  std::fill(gk, gk + d, 0.0);
+  double g_scale = 0, trace_w = 0;
+  const double* a = alpha_.data();
+  sq = pair_sqdist_.data();
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double wjj = kinv_(j, j) - a[j] * a[j];
+    trace_w += wjj;
+    g_scale += 0.5 * wjj * scale;
+    const double* wcol = &kinv_(0, j);
+    const double* kcol = &kf_(0, j);
+    const double* gcol = &g_(0, j);
+    const double aj = a[j];
+    for (Eigen::Index i = j + 1; i < n; ++i, sq += d) {
+      const double w = wcol[i] - a[i] * aj;
+      g_scale += w * kcol[i];
+      const double wg = w * gcol[i];
+      for (Eigen::Index k = 0; k < d; ++k) gk[k] += wg * sq[k];
+    }
+  }
+  grad->resize(theta.size());
+  // 0.5 * 2 (symmetry) = 1 for the off-diagonal sums.
+  for (Eigen::Index k = 0; k < d; ++k) (*grad)(k) = b2(k) * gk[k];
+  (*grad)(d) = g_scale + 1.0 + log_scale;
+  (*grad)(d + 1) = 0.5 * hp.noise_variance * trace_w + 0.9 + hp.noise_variance;
+  (*grad)(d + 2) = -alpha_.sum() + hp.mean;
   return f;
 }
 
@@ -354,6 +397,8 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
   const std::size_t dim = static_cast<std::size_t>(X_.cols());
   const Eigen::VectorXd lb = GPHyperparameters::lower_bounds(dim);
   const Eigen::VectorXd ub = GPHyperparameters::upper_bounds(dim);
+  const bool warm = options.warm_start &&
+                    options.warm_start->inverse_bandwidths.size() == static_cast<Eigen::Index>(dim);
   LBFGSpp::LBFGSBParam<double> param;
   param.max_iterations = options.opt_maxiter;
   param.epsilon = 1e-5;      // SciPy's pgtol
@@ -361,15 +406,27 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
   param.past = 1;            // SciPy's factr test on successive values
   param.delta = 1e-9;
   param.max_linesearch = 30;
+  if (warm) {
+    // Near the optimum already: a relative change of 1e-6 in -log posterior (order n) moves
+    // the hyperparameters by far less than their posterior spread.
+    param.epsilon = 1e-3;
+    param.delta = 1e-6;
+  }
   LBFGSpp::LBFGSBSolver<double> solver(param);
+  LBFGSpp::LBFGSBParam<double> restart_param = param;
+  if (warm) restart_param.max_iterations = std::min(options.opt_maxiter, std::max(1, options.warm_restart_maxiter));
+  LBFGSpp::LBFGSBSolver<double> restart_solver(restart_param);
 
-  const Eigen::VectorXd init = GPHyperparameters::initial(dim).to_internal();
+  Eigen::VectorXd init = GPHyperparameters::initial(dim).to_internal();
+  if (warm) init = options.warm_start->to_internal().cwiseMax(lb).cwiseMin(ub);
   Eigen::VectorXd best_theta = init;
   double best_f = std::numeric_limits<double>::infinity();
   // Track the best point evaluated, so that an optimiser exception loses nothing.
   Eigen::VectorXd seen_theta = init;
   double seen_f = std::numeric_limits<double>::infinity();
+  last_fit_evaluations_ = 0;
   auto objective = [&](const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
+    ++last_fit_evaluations_;
     const double f = neg_log_posterior(theta, &grad);
     if (f < seen_f) {
       seen_f = f;
@@ -385,7 +442,7 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
     seen_f = std::numeric_limits<double>::infinity();
     double fx = 0;
     try {
-      solver.minimize(objective, theta, fx, lb, ub);
+      (start == 0 ? solver : restart_solver).minimize(objective, theta, fx, lb, ub);
     } catch (const std::exception&) {
       // Line search trouble near the optimum: keep the best point seen.
     }

@@ -60,6 +60,8 @@ class GPPosterior {
   /// Posterior means (rows: test points, cols: samples) and variances (floored at 1e-12) of
   /// the latent function at the rows of `Xtest`.
   void predict(const Eigen::MatrixXd& Xtest, Eigen::MatrixXd& mean, Eigen::VectorXd& var) const;
+  /// Posterior means only (rows: test points, cols: samples): O(n) per point, no solve.
+  Eigen::MatrixXd predict_mean(const Eigen::MatrixXd& Xtest) const;
   /// Mean (one per sample) and variance at one point, with gradients w.r.t. x:
   /// dmean is dim x samples, dvar has dim entries. Gradients are skipped when null.
   void predict_with_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& mean, double& var,
@@ -80,10 +82,18 @@ class GPPosterior {
 struct GPFitOptions {
   int opt_nstarts = 2;   ///< L-BFGS-B restarts: initial values, then N(0,1)-perturbed (internal)
   int opt_maxiter = 50;  ///< iterations per restart
+  /// Syne Tune's `opt_warmstart`: the first restart starts from these hyperparameters (e.g.
+  /// the previous fit, clipped to the bounds) instead of the initial values; the others are
+  /// N(0,1) perturbations of them. A warm start is usually close to the new optimum, so the
+  /// restarts stop at a looser tolerance and the perturbed ones after `warm_restart_maxiter`
+  /// iterations. Ignored when its dimension does not match the data.
+  std::optional<GPHyperparameters> warm_start = std::nullopt;
+  int warm_restart_maxiter = 10;
 };
 
 /// Holds training data and fits the hyperparameters. Precomputes per-dimension squared
-/// distances once per data set and reuses its work matrices across likelihood evaluations.
+/// distances once per data set (packed, lower triangle, dims contiguous per pair) and reuses
+/// its work matrices across likelihood evaluations.
 class GaussianProcess {
  public:
   explicit GaussianProcess(std::size_t dim) : hp_(GPHyperparameters::initial(dim)) {}
@@ -112,9 +122,17 @@ class GaussianProcess {
   Eigen::MatrixXd X_;
   Eigen::VectorXd y_;
   GPHyperparameters hp_;
-  std::vector<Eigen::MatrixXd> sqdist_;  ///< per dim: (x_i - x_j)^2
-  // Work matrices reused across evaluations (avoid allocations in the optimiser loop).
-  Eigen::MatrixXd r2_, kf_, g_, chol_, kinv_;
+  /// (x_ik - x_jk)^2 for i > j (column-major lower triangle), the d dims of a pair adjacent.
+  std::vector<double> pair_sqdist_;
+  // Work matrices reused across evaluations (avoid allocations in the optimiser loop); only
+  // their lower triangles are used.
+  Eigen::MatrixXd kf_, g_, chol_, kinv_;
+  Eigen::VectorXd alpha_;
+  int last_fit_evaluations_ = 0;
+
+ public:
+  /// Likelihood evaluations of the last fit() (all restarts), for benchmarks and tests.
+  int last_fit_evaluations() const { return last_fit_evaluations_; }
 };
 
 }  // namespace synetune
