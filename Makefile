@@ -10,7 +10,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 all: build
 
 deps:
-	./scripts/install-deps.sh
+	SYNETUNE_WITH_SLURM=1 ./scripts/install-deps.sh
 
 build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "launcher_slurm.hpp"
 #include "synetune/core/error.hpp"
 #include "tune_setup.hpp"
 
@@ -8,6 +9,7 @@ namespace synetune::cli {
 
 namespace {
 int run_tune(const TuneArgs& args) {
+  if (args.launcher == "slurm") return launch_tuning_on_slurm(args);
   TuneSetup setup = build_tune_setup(args);
   Tuner tuner(std::move(setup.scheduler), std::move(setup.backend), std::move(setup.options));
   install_stop_handlers();

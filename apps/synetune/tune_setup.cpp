@@ -8,6 +8,7 @@
 
 #include "synetune/backends/local_backend.hpp"
 #include "synetune/backends/simulator_backend.hpp"
+#include "synetune/backends/slurm_backend.hpp"
 #include "synetune/blackboxes/blackbox.hpp"
 #include "synetune/core/error.hpp"
 
@@ -76,6 +77,9 @@ Json TuneArgs::to_json() const {
   if (visible_gpus) j["visible_gpus"] = *visible_gpus;
   j["kill_grace_period"] = kill_grace_period;
   j["delete_checkpoints"] = delete_checkpoints;
+  j["slurm"] = {{"partition", slurm_partition}, {"account", slurm_account}, {"time", slurm_time},
+                {"options", slurm_options}, {"cpus_per_task", slurm_cpus_per_task},
+                {"gpus_per_trial", slurm_gpus_per_trial}};
   j["resource_attr"] = resource_attr;
   j["max_resource_attr"] = max_resource_attr;
   if (max_t) j["max_t"] = *max_t;
@@ -116,6 +120,14 @@ TuneArgs TuneArgs::from_json(const Json& j) {
   if (j.contains("visible_gpus")) a.visible_gpus = j["visible_gpus"].get<std::vector<int>>();
   a.kill_grace_period = j.value("kill_grace_period", 5.0);
   a.delete_checkpoints = j.value("delete_checkpoints", false);
+  if (const Json sl = j.value("slurm", Json::object()); sl.is_object()) {
+    a.slurm_partition = sl.value("partition", "");
+    a.slurm_account = sl.value("account", "");
+    a.slurm_time = sl.value("time", "");
+    a.slurm_options = sl.value("options", std::vector<std::string>{});
+    a.slurm_cpus_per_task = sl.value("cpus_per_task", 0);
+    a.slurm_gpus_per_trial = sl.value("gpus_per_trial", 0);
+  }
   a.resource_attr = j.value("resource_attr", "");
   a.max_resource_attr = j.value("max_resource_attr", "");
   if (j.contains("max_t")) a.max_t = j["max_t"].get<double>();
@@ -168,6 +180,18 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   l->add_option("--gpus", a.gpus, "Restrict to these GPU ids");
   l->add_option("--kill-grace-period", a.kill_grace_period, "Seconds between SIGTERM and SIGKILL");
   l->add_flag("--delete-checkpoints", a.delete_checkpoints, "Delete trial checkpoints when done");
+  auto* sl = cmd.add_option_group("Slurm backend and launcher");
+  sl->add_option("--launcher", a.launcher, "local (default) or slurm: submit this tuning as a Slurm job")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  sl->add_option("--slurm-partition", a.slurm_partition, "Partition of the trial jobs (sbatch --partition)");
+  sl->add_option("--slurm-account", a.slurm_account, "Account charged (sbatch --account)");
+  sl->add_option("--slurm-time", a.slurm_time, "Time limit per trial job (sbatch --time, e.g. 30 or 2:00:00)");
+  sl->add_option("--slurm-cpus-per-task", a.slurm_cpus_per_task, "CPUs per trial job")->check(CLI::NonNegativeNumber);
+  sl->add_option("--slurm-gpus-per-trial", a.slurm_gpus_per_trial, "GPUs per trial job (--gres=gpu:N)")
+      ->check(CLI::NonNegativeNumber);
+  sl->add_option("--slurm-option", a.slurm_options,
+                 "Extra sbatch argument for trial jobs, e.g. --slurm-option=--mem=4G. Repeatable")
+      ->allow_extra_args(false);
   auto* m = cmd.add_option_group("Multi-fidelity and method options");
   m->add_option("--resource-attr", a.resource_attr, "Reported resource, default 'epoch'");
   m->add_option("--max-resource-attr", a.max_resource_attr,
@@ -275,7 +299,18 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
     so.seed = derive_seed(a.seed, "simulator");
     out.backend = std::make_unique<SimulatorBackend>(bb, so);
   } else {
-    throw InvalidArgument("the slurm backend is not available in this build");
+    SlurmBackendOptions so;
+    so.entry_point = a.entry_point;
+    so.python = a.python;
+    so.python_package_dir = python_package_dir();
+    so.partition = a.slurm_partition;
+    so.account = a.slurm_account;
+    so.time_limit = a.slurm_time;
+    so.cpus_per_task = a.slurm_cpus_per_task;
+    so.gpus_per_trial = a.slurm_gpus_per_trial;
+    so.sbatch_options = a.slurm_options;
+    so.max_jobs = a.n_workers;
+    out.backend = std::make_unique<SlurmBackend>(so);
   }
 
   TunerOptions& o = out.options;

@@ -40,6 +40,12 @@ struct TuneArgs {
   std::optional<std::vector<int>> visible_gpus;  // test override of nvidia-smi
   double kill_grace_period = 5.0;
   bool delete_checkpoints = false;
+  // slurm backend (--backend slurm) and launcher (--launcher slurm)
+  std::string slurm_partition, slurm_account, slurm_time;
+  std::vector<std::string> slurm_options;
+  int slurm_cpus_per_task = 0;
+  int slurm_gpus_per_trial = 0;
+  std::string launcher = "local";  // not stored: the launched tuner runs locally on its node
   // multi-fidelity and method options
   std::string resource_attr;
   std::string max_resource_attr;

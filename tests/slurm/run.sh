@@ -36,7 +36,7 @@ fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 ok() { echo "ok: $*"; }
 csv_header() { python3 -c "import sys,zipfile;print(zipfile.ZipFile(sys.argv[1]).read('results.csv').decode().splitlines()[0])" "$1"; }
 HEIGHT=(--entry-point examples/train_height.py --param 'width=uniform(0,20)' --param 'height=uniform(-100,100)'
-        --param epochs=9 --param sleep_time=0.2 --metric mean_loss --n-workers 4 --seed 3
+        --param sleep_time=0.2 --metric mean_loss --seed 3
         --results-update-interval 1 --quiet)
 
 # --- 1. ASHA with 4 workers: stopped trials are cancelled, never more than 4 jobs in Slurm ------
@@ -44,7 +44,7 @@ HEIGHT=(--entry-point examples/train_height.py --param 'width=uniform(0,20)' --p
   [ "$n" -gt "$max" ] && max=$n && echo "$max" > "$EXP/max_jobs"; sleep 0.05; done ) &
 SAMPLER=$!
 SYNETUNE_SLURM_TRACE=$EXP/trace.txt "$CLI" tune "${HEIGHT[@]}" --backend slurm --method ASHA \
-  --max-num-trials-started 11 --tuner-name asha >"$EXP/asha.log" 2>&1 || fail "ASHA run exited $? ($(tail -5 "$EXP/asha.log"))"
+  --param epochs=9 --n-workers 4 --max-num-trials-started 11 --tuner-name asha >"$EXP/asha.log" 2>&1 || fail "ASHA run exited $? ($(tail -5 "$EXP/asha.log"))"
 kill $SAMPLER; SAMPLER=""
 max=$(cat "$EXP/max_jobs" 2>/dev/null || echo 0)
 [ "$max" -le 4 ] && ok "at most 4 jobs in Slurm at once (saw $max)" || fail "$max jobs in Slurm at once (> 4 workers)"
@@ -54,11 +54,12 @@ stopped=0
 for d in "$EXP"/asha/*/; do
   [ -e "$d/stop" ] || continue
   t=$(basename "$d")
+  [ -e "$d/std.out" ] || continue  # stopped at the end while still waiting for a free slot
   st=$(squeue -h -t all -n "synetune-$t" -o %T | head -1)
   case "$st" in CANCELLED*) stopped=$((stopped + 1)) ;; COMPLETED) ;; *) fail "stopped trial $t has Slurm state '$st'";; esac
 done
 [ "$stopped" -ge 1 ] && ok "$stopped ASHA-stopped trials were cancelled in Slurm" || fail "no trial was cancelled in Slurm"
-"$CLI" tune "${HEIGHT[@]}" --backend local --method ASHA --max-num-trials-started 11 --tuner-name asha-local \
+"$CLI" tune "${HEIGHT[@]}" --backend local --method ASHA --param epochs=9 --n-workers 4 --max-num-trials-started 11 --tuner-name asha-local \
   >"$EXP/asha-local.log" 2>&1 || fail "local ASHA run failed"
 hs=$(csv_header "$EXP/asha/results.csv.zip"); hl=$(csv_header "$EXP/asha-local/results.csv.zip")
 [ -n "$hs" ] && [ "$hs" = "$hl" ] && ok "results.csv.zip columns equal the local run's" || fail "columns differ: '$hs' vs '$hl'"
@@ -66,7 +67,7 @@ python3 "$HERE/latency.py" "$EXP/trace.txt" 1.0 || fail "metric latency"
 
 # --- 2. a failing trial is Failed with its reason ---------------------------------------------
 "$CLI" tune --entry-point tests/slurm/fail_trial.py --param 'x=uniform(0,1)' --metric mean_loss --n-workers 1 \
-  --backend slurm --max-num-trials-started 0 --max-failures 0 --tuner-name failing --quiet >"$EXP/fail.log" 2>&1
+  --backend slurm --max-num-trials-finished 0 --max-failures 0 --tuner-name failing --quiet >"$EXP/fail.log" 2>&1
 rc=$?
 [ $rc != 0 ] && ok "tuning with a failing trial exits $rc" || fail "failing trial: tuner exited 0"
 grep -q "exit code 1" "$EXP/fail.log" && grep -q "boom" "$EXP/fail.log" && ok "failure reason reported (exit code + std.err)" \
@@ -85,7 +86,7 @@ done
   || fail "launched experiment folder incomplete: $(ls "$EXP/launched")"
 
 # --- 4. slurmd killed and restarted while trials run ------------------------------------------
-"$CLI" tune "${HEIGHT[@]}" --backend slurm --param epochs=15 --max-num-trials-started 5 --tuner-name fault \
+"$CLI" tune "${HEIGHT[@]}" --backend slurm --param epochs=15 --n-workers 4 --max-num-trials-started 5 --tuner-name fault \
   >"$EXP/fault.log" 2>&1 &
 tuner=$!
 sleep 3

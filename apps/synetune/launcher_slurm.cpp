@@ -1,0 +1,91 @@
+// The tuner itself as a Slurm job (Syne Tune's remote launcher, with Slurm as the remote).
+#include "launcher_slurm.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "synetune/backends/slurm_backend.hpp"
+#include "synetune/core/error.hpp"
+
+namespace synetune::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Our own command line as typed (including --config FILE, which the job re-reads).
+std::vector<std::string> own_arguments() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
+  if (!args.empty()) args.erase(args.begin());  // the program; replaced by /proc/self/exe
+  return args;
+}
+
+std::string run_capture(const std::string& command, int& rc) {
+  std::string out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) {
+    rc = -1;
+    return out;
+  }
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = ::pclose(p);
+  rc = st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+}  // namespace
+
+int launch_tuning_on_slurm(const TuneArgs& args) {
+  // Fail here, not in the queue, on bad flags (builds scheduler and backend, starts nothing).
+  TuneSetup setup = build_tune_setup(args);
+  const std::string name = args.tuner_name.empty() ? name_from_base(setup.options.tuner_name_base)
+                                                   : args.tuner_name;
+  const fs::path root = fs::absolute(args.experiment_root.empty() ? default_output_root()
+                                                                  : fs::path(args.experiment_root));
+  const fs::path path = root / name;
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) throw StorageError("cannot create " + path.string() + ": " + ec.message());
+
+  std::vector<std::string> cmd = {fs::read_symlink("/proc/self/exe").string()};
+  const auto own = own_arguments();
+  for (std::size_t i = 0; i < own.size(); ++i) {
+    if (own[i] == "--launcher" || own[i] == "--tuner-name" || own[i] == "--experiment-root") {
+      ++i;  // and its value
+      continue;
+    }
+    if (own[i].rfind("--launcher=", 0) == 0 || own[i].rfind("--tuner-name=", 0) == 0 ||
+        own[i].rfind("--experiment-root=", 0) == 0)
+      continue;
+    cmd.push_back(own[i]);
+  }
+  cmd.insert(cmd.end(), {"--tuner-name", name, "--experiment-root", root.string()});
+  std::string wrap;
+  for (const auto& w : cmd) wrap += (wrap.empty() ? "" : " ") + shell_quote(w);
+
+  std::string sb = "sbatch --parsable --job-name=" + shell_quote("synetune-tuner-" + name) +
+                   " --output=" + shell_quote((path / "tuner.slurm.out").string()) +
+                   " --chdir=" + shell_quote(fs::current_path().string());
+  if (!args.slurm_partition.empty()) sb += " --partition=" + shell_quote(args.slurm_partition);
+  if (!args.slurm_account.empty()) sb += " --account=" + shell_quote(args.slurm_account);
+  sb += " --wrap=" + shell_quote(wrap);
+  int rc = 0;
+  const std::string out = run_capture(sb, rc);
+  const std::string job = rc == 0 ? parse_sbatch_job_id(out) : "";
+  if (job.empty())
+    throw BackendError("submitting the tuner with sbatch failed (rc " + std::to_string(rc) + "): " + out);
+  std::cout << "job_id: " << job << "\nexperiment: " << name << "\npath: " << path.string()
+            << "\nfollow it with `synetune show " << name << "`; tuner log: "
+            << (path / "tuner.slurm.out").string() << "\n";
+  return 0;
+}
+
+}  // namespace synetune::cli
