@@ -110,6 +110,19 @@ for t in sorted(d for d in os.listdir(root) if d.isdigit()):
 sys.exit(bad)
 PY
 
+# --- 5. tuner killed, `synetune resume` re-attaches to the jobs that kept running ------------
+"$CLI" tune "${HEIGHT[@]}" --backend slurm --param epochs=12 --n-workers 2 --max-num-trials-completed 1 \
+  --tuner-name reattach >"$EXP/re1.log" 2>&1 &
+tuner=$!
+sleep 3.5; kill -KILL $tuner; wait $tuner 2>/dev/null
+"$CLI" resume reattach >"$EXP/re2.log" 2>&1 || fail "resume exited $?: $(tail -5 "$EXP/re2.log")"
+python3 - "$EXP/reattach" <<'PY' && ok "re-attached jobs: every trial has its 12 results exactly once" || fail "re-attach: $(tail -8 "$EXP/re2.log")"
+import collections, csv, io, sys, zipfile
+rows = list(csv.DictReader(io.StringIO(zipfile.ZipFile(f"{sys.argv[1]}/results.csv.zip").read("results.csv").decode())))
+n = collections.Counter(r["trial_id"] for r in rows)
+sys.exit(0 if n and all(v == 12 for v in n.values()) and len(n) == 2 else f"rows per trial: {dict(n)}")
+PY
+
 echo "slurm suite: $(python3 -c "import time;print(round(time.time()-$t_start,1))") s"
 [ $FAILS = 0 ] || { echo "slurm suite: $FAILS failure(s)" >&2; exit 1; }
 echo "slurm suite: all passed"

@@ -173,7 +173,7 @@ Json SlurmBackend::save_state() const {
   Json live = Json::array();
   for (const auto& j : d.jobs)
     if (!j->done && !j->silenced && !j->id.empty())
-      live.push_back({{"trial_id", j->trial}, {"job_id", j->id}, {"offset", j->offset}});
+      live.push_back({{"trial_id", j->trial}, {"job_id", j->id}, {"offset", j->line_offset}});
   s["running_jobs"] = live;
   return s;
 }

@@ -167,7 +167,7 @@ void SlurmBackend::Impl::submit_queued(double t, std::vector<BackendEvent>& out)
     auto j = std::make_unique<Job>();
     j->trial = id;
     j->id = job_id;
-    j->offset = ec ? 0 : size;
+    j->offset = j->line_offset = ec ? 0 : size;
     j->submitted_at = submitted;
     history[id].push_back(job_id);
     trace("submit " + std::to_string(id) + " " + job_id + " " + python_float_repr(wall_time()));
@@ -216,6 +216,8 @@ void SlurmBackend::Impl::read_output(Job& j, std::vector<BackendEvent>& out, boo
       ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(j.offset));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
+      if (const void* nl = ::memrchr(buf.data(), '\n', static_cast<std::size_t>(n)))
+        j.line_offset = j.offset + static_cast<std::uintmax_t>(static_cast<const char*>(nl) - buf.data()) + 1;
       j.offset += static_cast<std::uintmax_t>(n);
       j.parser.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), metrics_tmp, warnings_tmp);
     }
@@ -236,6 +238,17 @@ void SlurmBackend::Impl::read_output(Job& j, std::vector<BackendEvent>& out, boo
       out.push_back(std::move(ev));
     }
     for (const auto& w : warnings_tmp) warn(j.trial, w);
+    // What the tuner has been given (and journaled): a re-attaching tuner continues after it
+    // instead of at the last checkpoint, which would repeat results.
+    if (!metrics_tmp.empty()) {
+      const fs::path f = trial_path(j.trial) / ("slurm-" + j.id + ".offset");
+      try {
+        slurm::write_file(f.string() + ".tmp", std::to_string(j.line_offset));
+        fs::rename(f.string() + ".tmp", f);
+      } catch (const std::exception& e) {
+        warn(j.trial, e.what());
+      }
+    }
   }
   metrics_tmp.clear();
   warnings_tmp.clear();
@@ -443,6 +456,10 @@ std::vector<TrialId> SlurmBackend::Impl::reattach(const std::vector<TrialId>& ru
     j->trial = id;
     j->id = (*rec)["job_id"].get<std::string>();
     j->offset = (*rec).value("offset", std::uintmax_t{0});
+    std::ifstream delivered(trial_path(id) / ("slurm-" + j->id + ".offset"));
+    std::uintmax_t off = 0;
+    if (delivered >> off) j->offset = std::max(j->offset, off);
+    j->line_offset = j->offset;
     active[id] = j.get();
     watch(id);
     jobs.push_back(std::move(j));

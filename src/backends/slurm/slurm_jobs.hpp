@@ -23,6 +23,7 @@ struct Job {
   TrialId trial = -1;
   std::string id;
   std::uintmax_t offset = 0;  // bytes of std.out already parsed
+  std::uintmax_t line_offset = 0;  // end of the last complete line parsed (for re-attaching)
   local::MetricLineParser parser;
   bool silenced = false;   // paused / stopped: its results and end are dropped
   bool done = false;       // its end was reported (or dropped)
