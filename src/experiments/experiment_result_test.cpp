@@ -257,6 +257,24 @@ TEST(ExperimentPlot, GnuplotWritesPng) {
   EXPECT_EQ(png.substr(1, 3), "PNG");
 }
 
+TEST(ExperimentPlot, MissingGnuplotIsAClearError) {
+  TempDir root;
+  std::vector<ExperimentResult> exps{load_experiment_folder(write_experiment(root.path(), "a", "min", true))};
+  PlotOptions opt;
+  opt.output = root.path() / "out.png";
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", root.path().c_str(), 1);  // a folder without gnuplot
+  std::string msg;
+  try {
+    plot_experiments(exps, opt);
+  } catch (const Error& e) {
+    msg = e.what();
+  }
+  ::setenv("PATH", path.c_str(), 1);
+  EXPECT_NE(msg.find("gnuplot is not installed"), std::string::npos) << msg;
+  EXPECT_FALSE(fs::exists(opt.output));
+}
+
 TEST(ExperimentSummary, ShowsStatusTrialsBestAndUserMetadata) {
   TempDir root;
   ExperimentResult r = load_experiment_folder(write_experiment(root.path(), "s", "min", false));
