@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -53,17 +54,12 @@ std::string last_lines(const std::string& text, int n) {
 }  // namespace
 
 struct LocalBackend::Impl {
-  struct Proc;
-  struct FdTag {
-    Proc* proc;
-    int kind;
-  };
   struct Proc {
     TrialId trial_id = -1;
+    std::uint64_t serial = 0;      // unique per spawn; epoll events carry (serial, kind)
     pid_t pid = -1;
     int fds[3] = {-1, -1, -1};     // pidfd, stdout pipe, stderr pipe
     int files[2] = {-1, -1};       // std.out, std.err (append)
-    FdTag tags[3];
     local::MetricLineParser parser;
     std::string err_tail;
     bool silenced = false;         // paused / stopped: drop results and the exit
@@ -78,6 +74,10 @@ struct LocalBackend::Impl {
   fs::path tuner_path;
   int epfd = -1;
   std::vector<std::unique_ptr<Proc>> procs;
+  // Epoll events name a process by serial, never by pointer: an event can outlive its Proc
+  // (see close_fd), and a new Proc may sit at the same address.
+  std::unordered_map<std::uint64_t, Proc*> by_serial;
+  std::uint64_t next_serial = 1;
   std::unordered_map<TrialId, Proc*> active;  // current, reporting process per trial
   std::vector<TrialId> started;                // every trial id seen, for delete_checkpoints
   std::vector<BackendEvent> pending;           // spawn failures, delivered by the next wait()
@@ -104,7 +104,12 @@ struct LocalBackend::Impl {
   }
 
   void close_fd(Proc& p, int kind) {
-    if (p.fds[kind] >= 0) ::close(p.fds[kind]);  // closing also removes it from epoll
+    if (p.fds[kind] < 0) return;
+    // Explicit DEL: close() alone keeps the registration while another process holds a copy of
+    // the descriptor, e.g. a child just spawned that has not yet run close-on-exec. Such a
+    // stale registration fired "exit" for whichever trial later reused the Proc's memory.
+    ::epoll_ctl(epfd, EPOLL_CTL_DEL, p.fds[kind], nullptr);
+    ::close(p.fds[kind]);
     p.fds[kind] = -1;
   }
 
@@ -137,13 +142,14 @@ struct LocalBackend::Impl {
     p->fds[kPidfd] = sp.pidfd;
     p->fds[kOut] = sp.out_fd;
     p->fds[kErr] = sp.err_fd;
+    p->serial = next_serial++;
     for (int k = 0; k < 3; ++k) {
-      p->tags[k] = FdTag{p.get(), k};
       epoll_event ev{};
       ev.events = EPOLLIN;
-      ev.data.ptr = &p->tags[k];
+      ev.data.u64 = (p->serial << 2) | static_cast<std::uint64_t>(k);
       ::epoll_ctl(epfd, EPOLL_CTL_ADD, p->fds[k], &ev);
     }
+    by_serial[p->serial] = p.get();
     active[id] = p.get();
     procs.push_back(std::move(p));
   }
@@ -169,10 +175,13 @@ struct LocalBackend::Impl {
     deliver(p, out);
   }
 
-  // Reads once (or until EAGAIN when `drain`); returns false at EOF or error.
+  // Reads once (or, when `drain`, until EOF / EAGAIN); returns false at EOF or error.
   bool read_pipe(Proc& p, int kind, bool drain, std::vector<BackendEvent>& out) {
-    // Drain is bounded: a grandchild holding the pipe could otherwise keep us here forever.
-    for (int reads = 0; p.fds[kind] >= 0 && reads < 64; ++reads) {
+    // Drain is bounded by time: a grandchild holding the pipe open and writing without pause
+    // could otherwise keep us here forever. A dead child's output (at most a pipe buffer) takes
+    // far less.
+    const double give_up = drain ? now() + 1.0 : kInf;
+    while (p.fds[kind] >= 0) {
       ssize_t n = ::read(p.fds[kind], buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return true;
@@ -195,18 +204,23 @@ struct LocalBackend::Impl {
         p.err_tail.append(buf.data(), len);
         if (p.err_tail.size() > 2 * kErrTailBytes) p.err_tail.erase(0, p.err_tail.size() - kErrTailBytes);
       }
-      if (!drain) return true;
+      if (!drain || now() > give_up) return true;
     }
     return p.fds[kind] >= 0;
   }
 
-  void handle_exit(Proc& p, std::vector<BackendEvent>& out) {
+  // Reaps `p` and drains its pipes; `block`: wait for the exit (after SIGKILL). Without it, a
+  // process that has not exited is left alone (false).
+  bool handle_exit(Proc& p, std::vector<BackendEvent>& out, bool block) {
+    int status = 0;
+    pid_t r;
+    do r = ::waitpid(p.pid, &status, block ? 0 : WNOHANG); while (r < 0 && errno == EINTR);
+    if (r == 0) return false;
+    // Drain only now: the child is gone, so everything it wrote is in the pipes (draining
+    // before waitpid lost what it wrote between the drain and its exit).
     read_pipe(p, kOut, true, out);
     read_pipe(p, kErr, true, out);
     flush_partial_line(p, out);
-    int status = 0;
-    pid_t r;
-    do r = ::waitpid(p.pid, &status, 0); while (r < 0 && errno == EINTR);
     p.reaped = true;
     for (int k = 0; k < 3; ++k) close_fd(p, k);
     for (int& f : p.files)
@@ -229,7 +243,7 @@ struct LocalBackend::Impl {
     if (p.silenced) {
       // Keep the SIGKILL deadline only while other members of the group are still alive.
       if (p.kill_deadline != kInf && ::kill(-p.pid, 0) != 0) p.kill_deadline = kInf;
-      return;
+      return true;
     }
     BackendEvent ev;
     ev.trial_id = p.trial_id;
@@ -244,6 +258,7 @@ struct LocalBackend::Impl {
       if (!tail.empty()) ev.reason += "; last lines of std.err:\n" + tail;
     }
     out.push_back(std::move(ev));
+    return true;
   }
 
   // One epoll_wait; handles what is ready. False if a signal interrupted it.
@@ -252,11 +267,13 @@ struct LocalBackend::Impl {
     int n = ::epoll_wait(epfd, evs, 64, timeout_ms);
     if (n < 0) return errno != EINTR;
     for (int i = 0; i < n; ++i) {
-      auto* tag = static_cast<FdTag*>(evs[i].data.ptr);
-      Proc& p = *tag->proc;
-      if (p.reaped) continue;  // stale: handled earlier in this batch
-      if (tag->kind == kPidfd) handle_exit(p, out);
-      else read_pipe(p, tag->kind, false, out);
+      const int kind = static_cast<int>(evs[i].data.u64 & 3);
+      auto it = by_serial.find(evs[i].data.u64 >> 2);
+      if (it == by_serial.end()) continue;  // its process is gone
+      Proc& p = *it->second;
+      if (p.reaped || p.fds[kind] < 0) continue;  // stale: handled earlier in this batch
+      if (kind == kPidfd) handle_exit(p, out, /*block=*/false);
+      else read_pipe(p, kind, false, out);
     }
     return true;
   }
@@ -277,7 +294,11 @@ struct LocalBackend::Impl {
   }
 
   void collect_garbage() {
-    std::erase_if(procs, [](const auto& p) { return p->reaped && p->kill_deadline == kInf; });
+    std::erase_if(procs, [this](const auto& p) {
+      if (!p->reaped || p->kill_deadline != kInf) return false;
+      by_serial.erase(p->serial);
+      return true;
+    });
   }
 
   void silence(TrialId id, bool is_stop) {
@@ -403,7 +424,7 @@ void LocalBackend::resume(TrialId trial_id, const Config& config) {
     if (p->trial_id == trial_id && !p->reaped) {
       ::kill(-p->pid, SIGKILL);
       p->kill_deadline = kInf;
-      d.handle_exit(*p, dropped);
+      d.handle_exit(*p, dropped, /*block=*/true);
     }
   d.collect_garbage();
   const fs::path dir = d.trial_path(trial_id);
@@ -463,7 +484,7 @@ void LocalBackend::stop_all() {
         if (!p->reaped) {
           ::kill(-p->pid, SIGKILL);
           p->kill_deadline = kInf;
-          d.handle_exit(*p, dropped);
+          d.handle_exit(*p, dropped, /*block=*/true);
         }
       break;
     }
