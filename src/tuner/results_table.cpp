@@ -152,7 +152,9 @@ void write_zip_atomically(const std::filesystem::path& path, const std::string& 
   zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
   if (!z) throw StorageError("cannot create " + tmp);
   zip_source_t* src = zip_source_buffer(z, data.data(), data.size(), 0);
-  if (!src || zip_file_add(z, entry_name.c_str(), src, ZIP_FL_OVERWRITE) < 0) {
+  zip_int64_t idx = src ? zip_file_add(z, entry_name.c_str(), src, ZIP_FL_OVERWRITE) : -1;
+  if (idx >= 0) zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 1);  // fast: rewritten often
+  if (!src || idx < 0) {
     if (src) zip_source_free(src);
     zip_discard(z);
     throw StorageError("cannot add " + entry_name + " to " + tmp);
