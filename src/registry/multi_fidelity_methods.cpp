@@ -10,6 +10,7 @@
 #include "synetune/schedulers/median_stopping_rule.hpp"
 #include "synetune/schedulers/population_based_training.hpp"
 #include "synetune/schedulers/synchronous_hyperband.hpp"
+#include "synetune/searchers/multi_fidelity_gp_searcher.hpp"
 #include "synetune/searchers/random_searcher.hpp"
 
 namespace synetune::registry_detail {
@@ -137,5 +138,42 @@ std::unique_ptr<Scheduler> make_pbt(const MethodSpec& s) {
   o.seed = derive_seed(s.seed, "scheduler");
   return std::make_unique<PopulationBasedTraining>(s.space, s.problem, o, random_searcher(s));
 }
+
+namespace {
+// MOBSTER / HyperTune: Hyperband options plus the GP searcher's options (Syne Tune names).
+std::unique_ptr<Scheduler> make_model_based_hyperband(const std::string& method, const MethodSpec& s,
+                                                      bool hypertune) {
+  std::set<std::string> hb_keys = {"grace_period", "reduction_factor", "max_t", "rung_levels", "type", "brackets"};
+  std::set<std::string> known = hb_keys;
+  for (const auto& k : MultiFidelityGPOptions::json_keys())
+    if (hypertune || k != "hypertune_distribution_num_samples") known.insert(k);
+  check_keys(method, s.options, known);
+  MethodSpec hb = s;
+  hb.options = Json::object();
+  for (auto it = s.options.begin(); it != s.options.end(); ++it)
+    if (hb_keys.count(it.key())) hb.options[it.key()] = it.value();
+  HyperbandOptions h = hyperband_options(method, hb);
+  const std::int64_t max_t = h.max_t ? *h.max_t : s.problem.max_t ? static_cast<std::int64_t>(*s.problem.max_t) : 0;
+  if (max_t < 1) throw InvalidArgument(method + " needs max_t: pass option 'max_t' or set the problem's max_t");
+  const auto levels = make_rung_levels(h.grace_period, h.reduction_factor, max_t, h.rung_levels);
+  // Syne Tune's HyperTune defaults to 4 brackets (at most #rungs + 1 exist).
+  if (hypertune && !s.options.contains("brackets")) h.brackets = static_cast<int>(std::min<std::size_t>(4, levels.size() + 1));
+  MultiFidelityGPOptions o = MultiFidelityGPOptions::from_json(s.options);
+  o.max_t = max_t;
+  o.rung_levels = levels;
+  o.hypertune = hypertune;
+  if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
+  o.restrict_configurations = s.restrict_configurations;
+  try {
+    auto searcher = std::make_unique<MultiFidelityGPSearcher>(s.space, s.problem, Rng(derive_seed(s.seed, "searcher")), std::move(o));
+    return std::make_unique<HyperbandScheduler>(s.problem, h, std::move(searcher));
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(method + ": " + e.what());
+  }
+}
+}  // namespace
+
+std::unique_ptr<Scheduler> make_mobster(const MethodSpec& s) { return make_model_based_hyperband("MOBSTER", s, false); }
+std::unique_ptr<Scheduler> make_hypertune(const MethodSpec& s) { return make_model_based_hyperband("HyperTune", s, true); }
 
 }  // namespace synetune::registry_detail

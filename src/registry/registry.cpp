@@ -88,6 +88,10 @@ const std::vector<Entry>& entries() {
       {"MedianStoppingRule", "median stopping rule wrapping FIFO random search",
        registry_detail::make_median_stopping_rule},
       {"PBT", "population based training", registry_detail::make_pbt},
+      {"MOBSTER", "asynchronous Hyperband + GP over (config, resource), EI at the bohb resource",
+       registry_detail::make_mobster},
+      {"HyperTune", "MOBSTER with a rank-weighted ensemble over rung levels, 4 brackets",
+       registry_detail::make_hypertune},
   };
   return kEntries;
 }
