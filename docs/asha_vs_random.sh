@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/synetune-asha-vs-rs}
 export OUT
 rm -rf "$OUT"
+mkdir -p "$OUT"
+sed 's/sleep_time=0.05/sleep_time=0.1/' examples/default.json > "$OUT/config.json"
 for seed in 1 2 3; do for m in RandomSearch ASHA; do
-  SYNETUNE_FOLDER="$OUT" ./build/synetune tune --config examples/default.json --param sleep_time=0.1 \
+  SYNETUNE_FOLDER="$OUT" ./build/synetune tune --config "$OUT/config.json" \
     --method $m --seed $seed --tuner-name cmp-$m-$seed --max-wallclock-time 30 --quiet >/dev/null 2>&1
 done; done
 /usr/bin/python3 - <<'P'
