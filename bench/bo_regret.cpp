@@ -2,6 +2,7 @@
 // Branin, seeds 0-9, 100 evaluations each, default options (midpoint + 3 random initial
 // configs). Prints a markdown table of the median simple regret after 50 and 100 evaluations.
 // Usage: bo_regret [num_seeds] [num_evals] [initial_scoring: thompson_indep|acq_func]
+//                  [target_transform: standardize|rank_gaussian]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   const int num_evals = argc > 2 ? std::atoi(argv[2]) : 100;
   BayesOptOptions options;
   if (argc > 3) options.initial_scoring = parse_initial_scoring(argv[3]);
+  if (argc > 4) options.target_transform = parse_target_transform(argv[4]);
   std::printf("| function | median regret @50 | median regret @100 | seconds |\n");
   std::printf("|---|---|---|---|\n");
   for (const AnalyticFunction* f : {&hartmann6_function(), &branin_function()}) {

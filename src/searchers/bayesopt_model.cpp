@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "synetune/surrogate/acquisition.hpp"
+#include "synetune/surrogate/target_transform.hpp"
 
 namespace synetune::detail {
 namespace {
@@ -18,7 +19,8 @@ struct Fitted {
 
 // Rows of (X, t) with finite t, standardized (if asked) and fitted.
 Fitted fit_gp(const Eigen::MatrixXd& X, const Eigen::VectorXd& t, const BayesOptOptions& options,
-              Rng& rng) {
+              Rng& rng, bool objective = false,
+              const std::optional<GPHyperparameters>& warm_start = std::nullopt) {
   std::vector<Eigen::Index> rows;
   for (Eigen::Index i = 0; i < t.size(); ++i)
     if (std::isfinite(t(i))) rows.push_back(i);
@@ -30,14 +32,18 @@ Fitted fit_gp(const Eigen::MatrixXd& X, const Eigen::VectorXd& t, const BayesOpt
     tf(i) = t(rows[static_cast<std::size_t>(i)]);
   }
   Fitted f{GaussianProcess(static_cast<std::size_t>(X.cols()))};
-  if (options.normalize_targets && n > 0) {
+  if (objective && options.target_transform == TargetTransform::kRankGaussian && n > 0) {
+    tf = rank_gaussian_transform(tf);  // see target_transform.hpp; f.mean/std are not used
+  } else if (options.normalize_targets && n > 0) {
     f.mean = tf.mean();
     const double sd = std::sqrt((tf.array() - f.mean).square().mean());
     f.std = sd > 1e-9 ? sd : 1.0;  // constant targets: only shift
     tf = ((tf.array() - f.mean) / f.std).matrix();
   }
   f.gp.set_data(Xf, tf);
-  f.gp.fit(rng, GPFitOptions{.opt_nstarts = options.opt_nstarts, .opt_maxiter = options.opt_maxiter});
+  f.gp.fit(rng, GPFitOptions{.opt_nstarts = options.opt_nstarts,
+                             .opt_maxiter = options.opt_maxiter,
+                             .warm_start = options.opt_warmstart ? warm_start : std::nullopt});
   return f;
 }
 
@@ -45,7 +51,7 @@ Fitted fit_gp(const Eigen::MatrixXd& X, const Eigen::VectorXd& t, const BayesOpt
 
 BOModel::BOModel(const BOData& data, const BayesOptOptions& options, Rng& rng)
     : exponent_cost_(options.exponent_cost) {
-  Fitted obj = fit_gp(data.X, data.y, options, rng);
+  Fitted obj = fit_gp(data.X, data.y, options, rng, true, data.warm_start);
   GPPosterior base = obj.gp.posterior();
   const Eigen::Index n = obj.gp.num_data();
   const bool fantasize = data.X_pending.rows() > 0 && !options.no_fantasizing;
@@ -75,9 +81,7 @@ BOModel::BOModel(const BOData& data, const BayesOptOptions& options, Rng& rng)
     constraint_threshold_ = (0.0 - con.mean) / con.std;
     constraint_ = con.gp.num_data() > 0 ? std::optional<GPPosterior>(con.gp.posterior()) : std::nullopt;
   }
-  Eigen::MatrixXd m;
-  Eigen::VectorXd v;
-  objective_.predict(objective_.inputs(), m, v);
+  const Eigen::MatrixXd m = objective_.predict_mean(objective_.inputs());
   f_best_ = Eigen::VectorXd::Constant(m.cols(), std::numeric_limits<double>::infinity());
   for (Eigen::Index i = 0; i < m.rows(); ++i)
     if (allowed[static_cast<std::size_t>(i)]) f_best_ = f_best_.cwiseMin(m.row(i).transpose());
@@ -94,11 +98,30 @@ BOModel::BOModel(const BOData& data, const BayesOptOptions& options, Rng& rng)
 }
 
 Eigen::VectorXd BOModel::acquisition(const Eigen::MatrixXd& Xc) const {
+  // Batched: one triangular solve with all candidates as right-hand sides per GP (same values
+  // as the pointwise version below, which is used with gradients).
+  Eigen::MatrixXd m;
+  Eigen::VectorXd v;
+  objective_.predict(Xc, m, v);
+  const Eigen::Index s = m.cols();
   Eigen::VectorXd out(Xc.rows());
-  Eigen::VectorXd x;
   for (Eigen::Index i = 0; i < Xc.rows(); ++i) {
-    x = Xc.row(i).transpose();
-    out(i) = acquisition(x, nullptr);
+    const double sigma = std::sqrt(v(i));
+    double a = 0;
+    for (Eigen::Index k = 0; k < s; ++k) a += expected_improvement(m(i, k), sigma, f_best_(k)).value;
+    out(i) = a / static_cast<double>(s);
+  }
+  if (constraint_) {
+    constraint_->predict(Xc, m, v);
+    for (Eigen::Index i = 0; i < Xc.rows(); ++i) {
+      const double p = probability_feasible(m(i, 0) - constraint_threshold_, std::sqrt(v(i))).value;
+      out(i) = any_feasible_ ? out(i) * p : p;
+    }
+  }
+  if (cost_) {
+    const Eigen::MatrixXd cm = cost_->predict_mean(Xc);
+    for (Eigen::Index i = 0; i < Xc.rows(); ++i)
+      out(i) *= std::exp(-exponent_cost_ * (cm(i, 0) * cost_scale_.std + cost_scale_.mean));
   }
   return out;
 }

@@ -19,6 +19,7 @@ struct BOData {
   Eigen::VectorXd constraint;  ///< empty unless constrained
   Eigen::VectorXd cost;        ///< empty unless cost-aware (raw cost, > 0)
   Eigen::MatrixXd X_pending;   ///< inputs of pending evaluations (rows may be 0)
+  std::optional<GPHyperparameters> warm_start;  ///< previous objective fit (opt_warmstart)
 };
 
 class BOModel {

@@ -56,11 +56,13 @@ BayesOptOptions BayesOptOptions::from_json(const Json& j) {
       else if (k == "num_incumbent_starts") o.num_incumbent_starts = v.get<int>();
       else if (k == "opt_maxiter") o.opt_maxiter = v.get<int>();
       else if (k == "opt_nstarts") o.opt_nstarts = v.get<int>();
+      else if (k == "opt_warmstart") o.opt_warmstart = v.get<bool>();
       else if (k == "acq_opt_maxiter") o.acq_opt_maxiter = v.get<int>();
       else if (k == "num_fantasy_samples") o.num_fantasy_samples = v.get<int>();
       else if (k == "no_fantasizing") o.no_fantasizing = v.get<bool>();
       else if (k == "allow_duplicates") o.allow_duplicates = v.get<bool>();
       else if (k == "normalize_targets") o.normalize_targets = v.get<bool>();
+      else if (k == "target_transform") o.target_transform = parse_target_transform(v.get<std::string>());
       else if (k == "max_size_data_for_model") o.max_size_data_for_model = v.get<int>();
       else if (k == "max_size_top_fraction") o.max_size_top_fraction = v.get<double>();
       else if (k == "constraint_attr") o.constraint_attr = v.get<std::string>();
@@ -69,9 +71,9 @@ BayesOptOptions BayesOptOptions::from_json(const Json& j) {
       else
         throw InvalidArgument("unknown bayesopt option '" + k +
                               "' (known: num_init_random, num_init_candidates, initial_scoring, "
-                              "skip_local_optimization, num_local_starts, num_incumbent_starts, opt_maxiter, opt_nstarts, acq_opt_maxiter, "
+                              "skip_local_optimization, num_local_starts, num_incumbent_starts, opt_maxiter, opt_nstarts, opt_warmstart, acq_opt_maxiter, "
                               "num_fantasy_samples, no_fantasizing, allow_duplicates, "
-                              "normalize_targets, max_size_data_for_model, max_size_top_fraction, "
+                              "normalize_targets, target_transform, max_size_data_for_model, max_size_top_fraction, "
                               "constraint_attr, cost_attr, exponent_cost)");
     } catch (const Json::exception&) {
       throw InvalidArgument("bayesopt option '" + k + "' has the wrong type: " + v.dump());
@@ -90,11 +92,13 @@ Json BayesOptOptions::to_json() const {
               {"num_incumbent_starts", num_incumbent_starts},
               {"opt_maxiter", opt_maxiter},
               {"opt_nstarts", opt_nstarts},
+              {"opt_warmstart", opt_warmstart},
               {"acq_opt_maxiter", acq_opt_maxiter},
               {"num_fantasy_samples", num_fantasy_samples},
               {"no_fantasizing", no_fantasizing},
               {"allow_duplicates", allow_duplicates},
               {"normalize_targets", normalize_targets},
+              {"target_transform", to_string(target_transform)},
               {"max_size_data_for_model", max_size_data_for_model},
               {"max_size_top_fraction", max_size_top_fraction},
               {"constraint_attr", constraint_attr},
@@ -223,6 +227,7 @@ std::optional<Config> BayesianOptimizationSearcher::suggest_model_based() {
   for (std::size_t i = 0; i < pending.size(); ++i)
     data.X_pending.row(static_cast<Eigen::Index>(i)) = encode(pending[i]->config).transpose();
 
+  data.warm_start = last_hp_;
   const detail::BOModel model(data, options_, rng_);
   last_hp_ = model.objective_hyperparameters();
 

@@ -407,10 +407,11 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
   param.delta = 1e-9;
   param.max_linesearch = 30;
   if (warm) {
-    // Near the optimum already: a relative change of 1e-6 in -log posterior (order n) moves
-    // the hyperparameters by far less than their posterior spread.
-    param.epsilon = 1e-3;
-    param.delta = 1e-6;
+    // Near the optimum already: stopping at a relative change of 1e-5 in -log posterior
+    // (order n) costs < 1e-3 nats against a cold fit to full tolerance, in ~1/6 of the
+    // likelihood evaluations (n = 100 and 400, 6 dims).
+    param.epsilon = 1e-2;
+    param.delta = 1e-5;
   }
   LBFGSpp::LBFGSBSolver<double> solver(param);
   LBFGSpp::LBFGSBParam<double> restart_param = param;
@@ -418,7 +419,15 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
   LBFGSpp::LBFGSBSolver<double> restart_solver(restart_param);
 
   Eigen::VectorXd init = GPHyperparameters::initial(dim).to_internal();
-  if (warm) init = options.warm_start->to_internal().cwiseMax(lb).cwiseMin(ub);
+  if (warm) {
+    // Start strictly inside the region where the likelihood is not flat: an inverse bandwidth
+    // near its bounds (a dim switched off, or a spike kernel) has a vanishing gradient, so a
+    // warm start there never leaves it as data come in (measured: -log posterior 40+ nats
+    // above a cold fit on Hartmann6 BO data). Clip them to [e^-2.5, e^2.5] around the initial 1.
+    constexpr double c = 2.5;
+    init = options.warm_start->to_internal().cwiseMax(lb).cwiseMin(ub);
+    init.head(static_cast<Eigen::Index>(dim)) = init.head(static_cast<Eigen::Index>(dim)).cwiseMax(-c).cwiseMin(c);
+  }
   Eigen::VectorXd best_theta = init;
   double best_f = std::numeric_limits<double>::infinity();
   // Track the best point evaluated, so that an optimiser exception loses nothing.

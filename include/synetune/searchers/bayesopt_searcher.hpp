@@ -18,6 +18,7 @@
 #include "synetune/searchers/searcher.hpp"
 #include "synetune/space/config_space.hpp"
 #include "synetune/surrogate/gaussian_process.hpp"
+#include "synetune/surrogate/target_transform.hpp"
 
 namespace synetune {
 
@@ -46,11 +47,21 @@ struct BayesOptOptions {
   int num_incumbent_starts = 1;
   int opt_maxiter = 50;         ///< L-BFGS-B iterations per GP hyperparameter restart
   int opt_nstarts = 2;          ///< GP hyperparameter restarts
+  /// Syne Tune's opt_warmstart: start the objective GP fit from the previous suggestion's
+  /// hyperparameters (GPFitOptions::warm_start). Off by default as in Syne Tune: unclipped,
+  /// warm starts drifted into poor likelihood basins on Hartmann6 (regret @100 ~1 instead of
+  /// 0.01); clipped (as now), they are safe but save few likelihood evaluations.
+  bool opt_warmstart = false;
   int acq_opt_maxiter = 1000;   ///< L-BFGS-B iterations when optimising the acquisition
   int num_fantasy_samples = 20; ///< joint posterior samples for pending evaluations
   bool no_fantasizing = false;  ///< if true, pending evaluations are ignored by the model
   bool allow_duplicates = false;
   bool normalize_targets = true;
+  /// Transform of the objective's targets before the GP fit (target_transform.hpp).
+  /// kStandardize is Syne Tune's (normalize_targets). kRankGaussian is experimental: it
+  /// loses the size of improvements, and EI then creeps in tiny steps towards the optimum
+  /// (1-d quadratic: 0.51, 0.52, 0.53, ...), so it is not the default.
+  TargetTransform target_transform = TargetTransform::kStandardize;
   /// Above this many observations the model sees the best `max_size_top_fraction` of them
   /// plus a random subset of the rest.
   int max_size_data_for_model = 500;

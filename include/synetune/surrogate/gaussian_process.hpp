@@ -88,7 +88,7 @@ struct GPFitOptions {
   /// restarts stop at a looser tolerance and the perturbed ones after `warm_restart_maxiter`
   /// iterations. Ignored when its dimension does not match the data.
   std::optional<GPHyperparameters> warm_start = std::nullopt;
-  int warm_restart_maxiter = 10;
+  int warm_restart_maxiter = 5;
 };
 
 /// Holds training data and fits the hyperparameters. Precomputes per-dimension squared
