@@ -304,8 +304,9 @@ TEST_F(TunerTest, ResumeContinuesWithoutLosingOrDuplicatingResults) {
   for (const auto& j : journal()) {
     if (j["event"] == "result")
       epochs[j["trial_id"].get<long>()].push_back(j["result"]["epoch"].get<double>());
-    if (j["event"] == "trial_start" && !j["resumed"].get<bool>())
+    if (j["event"] == "trial_start" && !j["resumed"].get<bool>()) {
       EXPECT_TRUE(started.insert(j["trial_id"].get<long>()).second) << "trial id reused";
+    }
   }
   for (const auto& [id, e] : epochs)
     for (std::size_t i = 1; i < e.size(); ++i) EXPECT_LT(e[i - 1], e[i]) << "trial " << id;
@@ -333,8 +334,9 @@ TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
   EXPECT_EQ(sum.status.num_trials_started, 6);
   std::set<long> started;
   for (const auto& j : journal())
-    if (j["event"] == "trial_start" && !j["resumed"].get<bool>())
+    if (j["event"] == "trial_start" && !j["resumed"].get<bool>()) {
       EXPECT_TRUE(started.insert(j["trial_id"].get<long>()).second);
+    }
   EXPECT_EQ(started.size(), 6u);
 }
 
