@@ -19,6 +19,8 @@ void MultiFidelityGPOptions::validate() const {
   check(max_restricted_candidates >= 1, "max_restricted_candidates must be >= 1");
   check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
   check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
+  check(opt_skip_init_length >= 0, "opt_skip_init_length must be >= 0");
+  check(opt_skip_period >= 1, "opt_skip_period must be >= 1");
   check(num_fantasy_samples >= 1, "num_fantasy_samples must be >= 1");
   check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
   check(resource_acq_bohb_threshold >= 1, "resource_acq_bohb_threshold must be >= 1");
@@ -33,7 +35,7 @@ void MultiFidelityGPOptions::validate() const {
 const std::vector<std::string>& MultiFidelityGPOptions::json_keys() {
   static const std::vector<std::string> k = {
       "num_init_random", "num_init_candidates", "max_restricted_candidates", "opt_nstarts",
-      "opt_maxiter", "num_fantasy_samples", "no_fantasizing", "max_size_data_for_model",
+      "opt_maxiter", "opt_skip_init_length", "opt_skip_period", "opt_warmstart", "num_fantasy_samples", "no_fantasizing", "max_size_data_for_model",
       "resource_acq_bohb_threshold", "hypertune_distribution_num_samples"};
   return k;
 }
@@ -52,15 +54,20 @@ MultiFidelityGPOptions MultiFidelityGPOptions::from_json(const Json& j) {
   get_int("max_restricted_candidates", o.max_restricted_candidates);
   get_int("opt_nstarts", o.opt_nstarts);
   get_int("opt_maxiter", o.opt_maxiter);
+  get_int("opt_skip_init_length", o.opt_skip_init_length);
+  get_int("opt_skip_period", o.opt_skip_period);
   get_int("num_fantasy_samples", o.num_fantasy_samples);
   get_int("max_size_data_for_model", o.max_size_data_for_model);
   get_int("resource_acq_bohb_threshold", o.resource_acq_bohb_threshold);
   get_int("hypertune_distribution_num_samples", o.hypertune_distribution_num_samples);
-  if (j.contains("no_fantasizing")) {
-    if (!j.at("no_fantasizing").is_boolean())
-      throw InvalidArgument("option 'no_fantasizing' must be true or false, got " + j.at("no_fantasizing").dump());
-    o.no_fantasizing = j.at("no_fantasizing").get<bool>();
-  }
+  auto get_bool = [&](const char* key, bool& out) {
+    if (!j.contains(key)) return;
+    if (!j.at(key).is_boolean())
+      throw InvalidArgument(std::string("option '") + key + "' must be true or false, got " + j.at(key).dump());
+    out = j.at(key).get<bool>();
+  };
+  get_bool("no_fantasizing", o.no_fantasizing);
+  get_bool("opt_warmstart", o.opt_warmstart);
   return o;
 }
 
@@ -230,6 +237,10 @@ std::optional<Config> MultiFidelityGPSearcher::suggest_model_based() {
   mo.num_fantasy_samples = options_.num_fantasy_samples;
   mo.no_fantasizing = options_.no_fantasizing;
   mo.bohb_threshold = options_.resource_acq_bohb_threshold;
+  // Hyperparameters: refitted (warm-started if opt_warmstart) or, in the skip phase, reused.
+  const bool beyond_init = rows.size() > static_cast<std::size_t>(options_.opt_skip_init_length);
+  mo.refit = !beyond_init || num_model_suggestions_ % static_cast<std::size_t>(options_.opt_skip_period) == 0;
+  if (!mo.refit || options_.opt_warmstart) mo.previous = last_hp_;
   mo.hypertune = options_.hypertune;
   mo.hypertune_num_samples = options_.hypertune_distribution_num_samples;
   mo.levels = options_.rung_levels;
@@ -237,6 +248,8 @@ std::optional<Config> MultiFidelityGPSearcher::suggest_model_based() {
   mo.normalize = [this](std::int64_t r) { return normalized_resource(static_cast<double>(r)); };
   const detail::MFModel model(data, mo, rng_);
   last_theta_ = model.ensemble();
+  last_hp_ = model.hyperparameters();
+  ++num_model_suggestions_;
   last_r_acq_ = last_theta_.size() == 1 ? last_theta_.front().first : 0;
 
   // Candidates: restricted configs not yet suggested, or random configs.
@@ -308,7 +321,9 @@ Json MultiFidelityGPSearcher::save_state() const {
               {"trials", std::move(trials)},
               {"remaining", remaining_},
               {"excluded", excluded_.save_state()},
-              {"num_suggested", num_suggested_}};
+              {"num_suggested", num_suggested_},
+              {"num_model_suggestions", num_model_suggestions_},
+              {"last_hp", last_hp_ ? last_hp_->to_json() : Json(nullptr)}};
 }
 
 void MultiFidelityGPSearcher::load_state(const Json& state) {
@@ -326,6 +341,9 @@ void MultiFidelityGPSearcher::load_state(const Json& state) {
   remaining_ = state.at("remaining").get<std::vector<std::size_t>>();
   excluded_.load_state(state.at("excluded"));
   num_suggested_ = state.at("num_suggested").get<std::size_t>();
+  num_model_suggestions_ = state.at("num_model_suggestions").get<std::size_t>();
+  last_hp_.reset();
+  if (!state.at("last_hp").is_null()) last_hp_ = GPHyperparameters::from_json(state.at("last_hp"));
 }
 
 }  // namespace synetune

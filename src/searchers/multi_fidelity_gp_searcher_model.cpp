@@ -114,7 +114,15 @@ MFModel::MFModel(const MFData& data, const MFModelOptions& options, Rng& rng) : 
 
   GaussianProcess gp(static_cast<std::size_t>(data.X.cols()));
   gp.set_data(data.X, ystd);
-  gp.fit(rng, GPFitOptions{options_.opt_nstarts, options_.opt_maxiter});
+  if (options_.refit || !options_.previous) {
+    GPFitOptions fo;
+    fo.opt_nstarts = options_.opt_nstarts;
+    fo.opt_maxiter = options_.opt_maxiter;
+    fo.warm_start = options_.previous;
+    gp.fit(rng, fo);
+  } else {
+    gp.set_hyperparameters(*options_.previous);
+  }
   const GPPosterior post = gp.posterior();
 
   // Acquisition resource: the "bohb" rule (largest level with enough observations).

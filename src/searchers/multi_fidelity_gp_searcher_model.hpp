@@ -3,6 +3,7 @@
 // EI acquisition built on it (see include/synetune/searchers/multi_fidelity_gp_searcher.hpp).
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct MFModelOptions {
   int opt_maxiter = 50;
   int num_fantasy_samples = 20;
   bool no_fantasizing = false;
+  /// Previous hyperparameters: the fit starts from them, or, if !refit, they are reused.
+  std::optional<GPHyperparameters> previous;
+  bool refit = true;
   int bohb_threshold = 3;
   bool hypertune = false;
   int hypertune_num_samples = 50;
@@ -55,6 +59,7 @@ class MFModel {
   Eigen::VectorXd acquisition(const Eigen::MatrixXd& Xc) const;
   /// (resource level, weight) pairs the acquisition averages the GP over.
   const std::vector<std::pair<std::int64_t, double>>& ensemble() const { return theta_; }
+  const GPHyperparameters& hyperparameters() const { return post_.hyperparameters(); }
 
  private:
   void predict(const Eigen::MatrixXd& Xc, Eigen::MatrixXd& mean, Eigen::VectorXd& var) const;
