@@ -103,19 +103,27 @@ TEST(MultiFidelityGPSearcher, RandomPhaseThenModelBasedNoDuplicates) {
 }
 
 TEST(MultiFidelityGPSearcher, StateRoundTripGivesSameNextSuggestion) {
-  for (bool ht : {false, true}) {
-    MultiFidelityGPSearcher a(space(), problem(), Rng(5), options(ht));
+  for (int variant = 0; variant < 3; ++variant) {
+    const bool ht = variant == 1;
+    auto o = options(ht);
+    if (variant == 2) {  // hyperparameters reused at every other suggestion
+      o.opt_skip_init_length = 0;
+      o.opt_skip_period = 2;
+    }
+    MultiFidelityGPSearcher a(space(), problem(), Rng(5), o);
     Driver d(a);
     d.run(0, 12);
     a.on_trial_add(100, space().midpoint());  // pending evaluation: fantasized
     const Json state = a.save_state();
-    MultiFidelityGPSearcher b(space(), problem(), Rng(999), options(ht));
+    MultiFidelityGPSearcher b(space(), problem(), Rng(999), o);
     b.load_state(state);
     EXPECT_EQ(b.save_state(), state);
-    const auto ca = a.suggest(12), cb = b.suggest(12);
-    ASSERT_TRUE(ca && cb);
-    EXPECT_EQ(*ca, *cb);
-    EXPECT_EQ(a.save_state(), b.save_state());
+    for (TrialId id : {12, 13}) {  // two suggestions: one refit, one reuse in variant 2
+      const auto ca = a.suggest(id), cb = b.suggest(id);
+      ASSERT_TRUE(ca && cb);
+      EXPECT_EQ(*ca, *cb) << variant;
+      EXPECT_EQ(a.save_state(), b.save_state()) << variant;
+    }
   }
 }
 
