@@ -8,12 +8,16 @@
 ///
 /// Model (both variants): one GP with a sigma^2 * Matern-5/2 ARD kernel over the joint
 /// (x, r) input (Syne Tune's `gp_resource_kernel="matern52"` option), constant mean,
-/// hyperparameters refitted at every model-based suggestion. Targets are standardised.
+/// hyperparameters refitted (see opt_skip_*). The GP models the residual after the average
+/// learning curve (per-level offsets from paired differences of trials observed at
+/// consecutive levels), standardised: without it the Matern kernel fits the curve with a
+/// short resource length scale and predicts the global mean at high levels for unseen x.
 /// Syne Tune's default for MOBSTER is the exp-decay-sum resource kernel and for Hyper-Tune
 /// independent per-rung GPs; the joint Matern kernel is the simpler, robust choice here
 /// (Hyper-Tune with a joint GP is Syne Tune's `model="gp_multitask"` variant).
 ///
-/// Acquisition: EI (Syne Tune's jitter), averaged over fantasy samples of pending trials
+/// Acquisition: EI (Syne Tune's jitter; ranked in log space, so that candidates still
+/// differ where EI underflows to 0), averaged over fantasy samples of pending trials
 /// (trials started without any result yet, fantasized at the lowest rung level).
 ///  - MOBSTER: EI of f(x, r_acq), r_acq by the "bohb" rule: the largest resource level with
 ///    >= `resource_acq_bohb_threshold` observations, else the smallest observed level.
