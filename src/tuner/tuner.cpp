@@ -335,8 +335,10 @@ TuningSummary Tuner::run() {
   const double update_interval = m.opts.results_update_interval;
   const bool simulated = m.backend->capabilities().simulated_time;
   using Clock = std::chrono::steady_clock;
-  auto next_save_real = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(update_interval));
+  // Clamped: a huge interval ("never") must not overflow the clock's integer ticks.
+  const auto real_interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(std::min(update_interval, 1e8)));
+  auto next_save_real = Clock::now() + real_interval;
   double next_save = simulated ? std::numeric_limits<double>::infinity() : m.tuner_time() + update_interval;
   std::string reason;
   double t = m.tuner_time();
@@ -378,8 +380,7 @@ TuningSummary Tuner::run() {
       if (simulated ? Clock::now() >= next_save_real : t >= next_save) {
         m.save(t);
         next_save = t + update_interval;
-        next_save_real = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(update_interval));
+        next_save_real = Clock::now() + real_interval;
         if (simulated) next_save = std::numeric_limits<double>::infinity();
       }
       progress.maybe_print(t, m.state, m.scheduler->problem());
