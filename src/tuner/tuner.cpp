@@ -78,10 +78,12 @@ struct Tuner::Impl {
   ResultsTable table;
   std::unique_ptr<JournalWriter> journal;
   bool resumed = false;
-  double clock_origin = 0.0;  // backend clock time corresponding to tuner time `time_offset`
-  double time_offset = 0.0;   // tuner time already used before a resume
+  // Tuner time = backend clock - clock_shift. On a resume the shift maps the backend clock
+  // onto the time already used; a simulator restores its clock, so the shift is exactly 0 and
+  // a resumed simulation computes the very same times as an uninterrupted one.
+  double clock_shift = 0.0;
 
-  double tuner_time() const { return backend->now() - clock_origin + time_offset; }
+  double tuner_time() const { return backend->now() - clock_shift; }
 
   void setup();
   void write_metadata();
@@ -166,8 +168,7 @@ void Tuner::Impl::setup() {
   write_metadata();
   const bool simulated = backend->capabilities().simulated_time;
   journal = std::make_unique<JournalWriter>(path / "journal.jsonl", simulated);
-  clock_origin = backend->now();
-  time_offset = state.status.wallclock_time;
+  clock_shift = backend->now() - state.status.wallclock_time;
   journal->tuning_start(tuner_time(), name, resumed);
   TuningContext ctx{path, name, state.metadata, simulated, resumed};
   for (auto& cb : callbacks) cb->on_tuning_start(ctx);
@@ -371,7 +372,7 @@ TuningSummary Tuner::run() {
         deadline = std::min(deadline, *m.opts.stop_criterion.max_wallclock_time + 1e-6);
       deadline = std::min(deadline, progress.next_due());
       std::vector<BackendEvent> events =
-          m.backend->wait(deadline - m.time_offset + m.clock_origin);
+          m.backend->wait(deadline + m.clock_shift);
       t = m.tuner_time();
       for (const auto& ev : events) m.handle(ev, t);
       m.state.status.wallclock_time = t;
@@ -494,10 +495,14 @@ void Tuner::Impl::load_from(const std::filesystem::path& p) {
 
 void Tuner::Impl::resume_running_trials(double t) {
   std::vector<TrialId> running;
-  for (TrialRecord* rec : state.running_trials()) running.push_back(rec->trial.trial_id);
+  for (TrialRecord* rec : state.running_trials()) {
+    running.push_back(rec->trial.trial_id);
+    // Re-attached or restarted, a trial may report epochs again that the journal already
+    // holds (reported after the checkpoint was taken): those are dropped.
+    rec->resource_floor = rec->last_resource;
+  }
   for (TrialId id : backend->reattach(running)) {
     TrialRecord* rec = state.find(id);
-    rec->resource_floor = rec->last_resource;
     journal->trial_start(id, t, true, rec->trial.config);
     backend->resume(id, rec->trial.config);
     for (auto& cb : callbacks) cb->on_trial_start(rec->trial, true, t);

@@ -60,6 +60,8 @@ class SimulatorBackend final : public Backend {
   /// Clock, event queue, per-trial progress and RNG; restores bit for bit.
   Json save_state() const override;
   void load_state(const Json& state) override;
+  /// Re-attaches every trial that is running in the restored state (its events are queued).
+  std::vector<TrialId> reattach(const std::vector<TrialId>& running) override;
 
   const Blackbox& blackbox() const { return *blackbox_; }
   const SimulatorOptions& options() const { return options_; }

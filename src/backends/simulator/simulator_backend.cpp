@@ -230,12 +230,18 @@ void SimulatorBackend::pause(TrialId trial_id) {
 void SimulatorBackend::resume(TrialId trial_id, const Config& config) {
   Impl& m = *impl_;
   m.charge_real_time();
-  Impl::Trial& t = m.trial(trial_id);
+  Impl::Trial& t = m.trial(trial_id, true);
   if (t.state == TrialState::kRunning)
     throw InvalidArgument("SimulatorBackend: trial " + std::to_string(trial_id) +
                           " is running; only paused trials can be resumed");
   ++t.gen;
-  if (config != t.config) {
+  if (t.state == TrialState::kNone) {
+    // Unknown here: started after the checkpoint this state came from (a resume after the
+    // tuner was killed). It restarts from scratch; the tuner drops the epochs it already has.
+    t.config = config;
+    m.bind_curve(t, trial_id, true);
+    t.last_fidelity = 0;
+  } else if (config != t.config) {
     t.config = config;
     m.bind_curve(t, trial_id, false);
   }
@@ -282,6 +288,19 @@ std::vector<BackendEvent> SimulatorBackend::wait(double deadline) {
 }
 
 double SimulatorBackend::now() const { return impl_->now; }
+
+std::vector<TrialId> SimulatorBackend::reattach(const std::vector<TrialId>& running) {
+  // Trials running in the restored state still have their next events queued: they go on as
+  // if the tuner had never stopped, which keeps a resumed simulation identical to an
+  // uninterrupted one.
+  std::vector<TrialId> lost;
+  for (TrialId id : running) {
+    const bool known = id >= 0 && static_cast<std::size_t>(id) < impl_->trials.size();
+    if (!known || impl_->trials[static_cast<std::size_t>(id)].state != TrialState::kRunning)
+      lost.push_back(id);
+  }
+  return lost;
+}
 
 void SimulatorBackend::stop_all() {
   for (auto& t : impl_->trials) {
