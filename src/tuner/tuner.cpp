@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <set>
 #include <unordered_map>
 
 #include "synetune/core/error.hpp"
@@ -227,7 +228,20 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
       break;
     }
     case BackendEvent::Kind::kCompleted:
-      if (rec->num_results == 0) {
+      if (rec->results_at_restart >= 0 && rec->results_at_restart == rec->num_results) {
+        // Not the script's fault: it trained and checkpointed an epoch, and the tuner died
+        // before reading the result; restarted from that checkpoint it had nothing left to do.
+        std::cerr << "[synetune] trial " << rec->trial.trial_id << " resumed from a checkpoint "
+                  << "newer than its last result (reported while the tuner was down) and had "
+                  << "nothing left to train\n";
+        if (rec->num_results > 0) {
+          set_status(*rec, TrialStatus::kCompleted, "", t);
+          scheduler->on_trial_complete(rec->trial, rec->last_result);
+        } else {
+          set_status(*rec, TrialStatus::kStopped, "its only result was lost when the tuner was killed", t);
+          scheduler->on_trial_remove(rec->trial);
+        }
+      } else if (rec->num_results == 0) {
         set_status(*rec, TrialStatus::kFailed,
                    "the trial exited with code 0 without reporting any metric (does it call "
                    "the Reporter, and print to stdout?)",
@@ -250,6 +264,7 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
 void Tuner::Impl::start_trials(double t, bool stopping) {
   const int threshold = opts.asynchronous_scheduling ? opts.n_workers : 1;
   if (state.num_running() >= threshold) return;
+  std::set<TrialId> already_running;
   while (state.num_running() < opts.n_workers && !state.exhausted && !stopping) {
     state.status.wallclock_time = t;
     if (opts.stop_criterion.should_stop(state.status)) return;
@@ -268,6 +283,11 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
     } else {
       auto& resume = std::get<ResumeTrial>(*s);
       TrialRecord* rec = state.find(resume.trial_id);
+      // After a resume that replayed the journal, the scheduler may promote a trial whose
+      // promotion is in the replayed part (suggest is not replayed): it already runs.
+      if (resumed && rec && rec->trial.status == TrialStatus::kInProgress &&
+          already_running.insert(resume.trial_id).second)
+        continue;
       if (!rec || rec->trial.status != TrialStatus::kPaused)
         throw Error("scheduler asked to resume trial " + std::to_string(resume.trial_id) +
                     ", which is not paused (a scheduler bug)");
@@ -503,6 +523,7 @@ void Tuner::Impl::resume_running_trials(double t) {
   }
   for (TrialId id : backend->reattach(running)) {
     TrialRecord* rec = state.find(id);
+    rec->results_at_restart = rec->num_results;
     journal->trial_start(id, t, true, rec->trial.config);
     backend->resume(id, rec->trial.config);
     for (auto& cb : callbacks) cb->on_trial_start(rec->trial, true, t);

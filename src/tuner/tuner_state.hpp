@@ -29,6 +29,9 @@ struct TrialRecord {
   double resource_floor = std::numeric_limits<double>::quiet_NaN();
   double last_resource = std::numeric_limits<double>::quiet_NaN();
   bool reached_max_t = false;  ///< reported max_t; waiting for the process to exit
+  /// num_results when the trial was restarted on a resume (-1: not restarted). Equal at exit:
+  /// its checkpoint was newer than its last result (read by nobody while the tuner was down).
+  std::int64_t results_at_restart = -1;
 };
 
 class TunerState {

@@ -42,5 +42,134 @@ TEST(ResumeE2E, SimulatorResumeIsBitForBitEqualToAnUninterruptedRun) {
   }
 }
 
+
+// (trial_id, epoch) of every result line in the journal.
+std::multiset<std::pair<long, long>> journal_results(const fs::path& exp) {
+  std::multiset<std::pair<long, long>> out;
+  for (const auto& j : journal(exp, "result"))
+    out.insert({j["trial_id"].get<long>(), std::lround(j["result"]["epoch"].get<double>())});
+  return out;
+}
+
+// (trial_id, epoch) of every row of results.csv.zip.
+std::multiset<std::pair<long, long>> table_results(const fs::path& exp) {
+  std::istringstream in(read_zip_entry(exp / "results.csv.zip"));
+  std::string line;
+  std::getline(in, line);
+  auto split = [](const std::string& l) {
+    std::vector<std::string> cells;
+    std::stringstream ss(l);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    return cells;
+  };
+  const auto header = split(line);
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t ti = col("trial_id"), ei = col("epoch");
+  EXPECT_LT(ti, header.size());
+  EXPECT_LT(ei, header.size());
+  std::multiset<std::pair<long, long>> out;
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() == header.size())
+      out.insert({std::stol(cells[ti]), std::lround(std::stod(cells[ei]))});
+  }
+  return out;
+}
+
+std::vector<int> trained_epochs(const fs::path& trial_dir) {
+  std::vector<int> out;
+  std::istringstream in(read_file(trial_dir / "std.out"));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("training epoch ", 0) == 0) out.push_back(std::stoi(line.substr(15)));
+  return out;
+}
+
+// SIGKILL the tuner in the middle of a promotion-type ASHA run on the local backend, once
+// some trials are paused at a rung, then `synetune resume` it.
+TEST(ResumeE2E, LocalAshaKilledWithSigkillResumesWithoutLosingOrDuplicatingResults) {
+  TempRoot root;
+  const std::string name = "killed";
+  pid_t pid = spawn_cli(
+      {"tune", "--entry-point", (source_dir() / "examples/checkpoint_example.py").string(),
+       "--python", "/usr/bin/python3", "--quiet", "--method", "ASHA", "--type", "promotion",
+       "--param", "lr=uniform(0.01,0.5)", "--param", "num_epochs=9", "--param", "sleep_time=0.15",
+       "--max-resource-attr", "num_epochs", "--metric", "train_acc", "--mode", "max",
+       "--grace-period", "1", "--reduction-factor", "3", "--n-workers", "2",
+       "--max-num-trials-started", "12", "--seed", "5", "--tuner-name", name,
+       "--experiment-root", root.path().string(), "--results-update-interval", "0.5"},
+      root.path());
+  const fs::path exp = root.path() / name;
+  // Kill once at least 3 trials are paused and a checkpoint exists.
+  std::set<long> paused_at_kill;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60)) << "no pause seen";
+    if (!fs::exists(exp / "tuner.json") || !fs::exists(exp / "journal.jsonl")) continue;
+    std::map<long, std::string> status;
+    for (const auto& j : journal(exp, "status")) status[j["trial_id"].get<long>()] = j["status"];
+    for (const auto& j : journal(exp, "trial_start"))
+      if (j["resumed"].get<bool>()) status[j["trial_id"].get<long>()] = "InProgress";
+    paused_at_kill.clear();
+    for (const auto& [id, st] : status)
+      if (st == "Paused") paused_at_kill.insert(id);
+    if (paused_at_kill.size() >= 3) break;
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  CliRun killed = wait_cli(pid, root.path());
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL);
+  // What the tuner had read before it died (the journal is written through).
+  const auto before = journal_results(exp);
+  long max_id_before = -1;
+  for (const auto& j : journal(exp, "trial_start")) max_id_before = std::max(max_id_before, j["trial_id"].get<long>());
+  ASSERT_FALSE(before.empty());
+
+  CliRun res = run_cli({"resume", name, "--root", root.path().string(), "--quiet"}, root.path());
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+
+  // No reported result lost or duplicated: the journal and the table hold every result
+  // read before the kill, and each (trial, epoch) once.
+  const auto after = journal_results(exp);
+  const auto table = table_results(exp);
+  EXPECT_EQ(after, table);
+  for (const auto& r : before) EXPECT_EQ(after.count(r), 1u) << "trial " << r.first << " epoch " << r.second;
+  EXPECT_GT(after.size(), before.size()) << "the resume reported nothing";
+  // Trial ids are unique and continue after the resume.
+  std::vector<long> new_ids;
+  for (const auto& j : journal(exp, "trial_start"))
+    if (!j["resumed"].get<bool>()) new_ids.push_back(j["trial_id"].get<long>());
+  for (std::size_t i = 0; i < new_ids.size(); ++i) EXPECT_EQ(new_ids[i], static_cast<long>(i));
+  EXPECT_GT(new_ids.back(), max_id_before) << "no new trial after the resume";
+  EXPECT_EQ(new_ids.size(), 13u);  // Syne Tune's rule: stop when more than 12 were started
+  // Per trial, the reported epochs strictly increase: nothing replayed.
+  std::map<long, std::vector<long>> curves;
+  for (const auto& [id, epoch] : after) curves[id].push_back(epoch);
+  for (const auto& [id, c] : curves)
+    for (std::size_t i = 1; i < c.size(); ++i) EXPECT_LT(c[i - 1], c[i]) << "trial " << id;
+  // Paused trials promoted after the resume continue from their checkpoints: they never train
+  // an epoch twice and say where they resumed.
+  int promoted_after_resume = 0;
+  for (long id : paused_at_kill) {
+    const std::vector<int> epochs = trained_epochs(exp / std::to_string(id));
+    for (std::size_t i = 1; i < epochs.size(); ++i)
+      EXPECT_EQ(epochs[i], epochs[i - 1] + 1) << "trial " << id << " trained an epoch twice";
+    if (curves[id].back() > before.rbegin()->second || epochs.size() > 1) {
+      long last_before = 0;
+      for (const auto& [tid, e] : before)
+        if (tid == id) last_before = std::max(last_before, e);
+      if (curves[id].back() > last_before) {
+        ++promoted_after_resume;
+        EXPECT_NE(read_file(exp / std::to_string(id) / "std.out")
+                      .find("resuming after epoch " + std::to_string(last_before)),
+                  std::string::npos)
+            << "trial " << id;
+      }
+    }
+  }
+  EXPECT_GT(promoted_after_resume, 0) << "no trial paused before the kill was promoted after it";
+}
+
 }  // namespace
 }  // namespace synetune::e2e
