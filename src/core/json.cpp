@@ -78,6 +78,14 @@ void quote_for_dump(Json& j, bool& any) {
   }
 }
 
+bool has_non_finite(const Json& j) {
+  if (j.is_number_float()) return !std::isfinite(j.get<double>());
+  if (j.is_structured())
+    for (const auto& v : j)
+      if (has_non_finite(v)) return true;
+  return false;
+}
+
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
     s.replace(pos, from.size(), to);
@@ -99,6 +107,9 @@ Json parse_json_lenient(std::string_view text) {
 }
 
 std::string dump_json_python(const Json& j) {
+  // Copying a large document costs more than dumping it: copy only when there is something
+  // to rewrite.
+  if (!has_non_finite(j)) return j.dump();
   Json copy = j;
   bool any = false;
   quote_for_dump(copy, any);

@@ -17,6 +17,7 @@
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/results_table.hpp"
+#include "tuner/checkpoint_writer.hpp"
 #include "tuner/progress.hpp"
 #include "tuner/tuner_state.hpp"
 
@@ -78,6 +79,7 @@ struct Tuner::Impl {
   TunerState state;  // trial table, status, counters: everything a checkpoint needs
   ResultsTable table;
   std::unique_ptr<JournalWriter> journal;
+  std::unique_ptr<CheckpointWriter> checkpoint_writer;  // writes tuner.json off the loop
   bool resumed = false;
   // Tuner time = backend clock - clock_shift. On a resume the shift maps the backend clock
   // onto the time already used; a simulator restores its clock, so the shift is exactly 0 and
@@ -93,7 +95,7 @@ struct Tuner::Impl {
   void apply_decision(TrialRecord& rec, Decision d, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
-  void write_checkpoint();
+  void write_checkpoint(bool final);
   TuningSummary finish(const std::string& reason, double t);
   // Resume support.
   void load_from(const std::filesystem::path& p);
@@ -305,22 +307,25 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
   }
 }
 
-void Tuner::Impl::write_checkpoint() {
+void Tuner::Impl::write_checkpoint(bool final) {
   if (!opts.write_checkpoint) return;
-  write_file_atomically(path / "tuner.json",
-                        tuner_checkpoint_text(state, *scheduler, *backend, opts, journal->offset()));
+  if (!checkpoint_writer) checkpoint_writer = std::make_unique<CheckpointWriter>(path / "tuner.json");
+  const std::int64_t offset = journal->offset();
+  auto serialize = [&] { return dump_json_python(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset)); };
+  if (final) checkpoint_writer->write_now(serialize);
+  else checkpoint_writer->write_async(serialize);
 }
 
 void Tuner::Impl::save(double t) {
   state.status.wallclock_time = t;
   table.write_csv_zip(path / "results.csv.zip");
-  write_checkpoint();
+  write_checkpoint(false);
 }
 
 TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   state.status.wallclock_time = t;
   // The checkpoint is taken before the running trials are stopped: a resume continues them.
-  write_checkpoint();
+  write_checkpoint(true);
   backend->stop_all();
   for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, kEndOfTuning, t);
   journal->tuning_end(t, reason);

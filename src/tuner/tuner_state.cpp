@@ -119,7 +119,7 @@ void TunerState::from_json(const Json& j) {
   }
 }
 
-std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
+Json tuner_checkpoint_json(const TunerState& state, const Scheduler& scheduler,
                                   const Backend& backend, const TunerOptions& opts,
                                   std::int64_t journal_offset) {
   Json j{{"format", "synetune-tuner-checkpoint"},
@@ -132,7 +132,7 @@ std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& sche
          {"max_failures", opts.max_failures},
          {"seed", opts.seed},
          {"journal_offset", journal_offset}};
-  return dump_json_python(j);
+  return j;
 }
 
 }  // namespace synetune

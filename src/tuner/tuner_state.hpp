@@ -65,8 +65,9 @@ class TunerState {
   TrialId best_id_ = -1;
 };
 
-/// Writes `tuner.json` atomically next to metadata.json (see docs/checkpoint.md).
-std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
+/// The content of `tuner.json` (see docs/checkpoint.md), built by the CheckpointWriter's
+/// forked child from its copy of the tuner.
+Json tuner_checkpoint_json(const TunerState& state, const Scheduler& scheduler,
                                   const Backend& backend, const TunerOptions& opts,
                                   std::int64_t journal_offset);
 

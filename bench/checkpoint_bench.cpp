@@ -1,0 +1,140 @@
+// Tuner checkpoint of an experiment with 10,000 trials (ASHA, 100,000 results seen).
+//   BM_Checkpoint_LoopBlocked: what the event loop spends per checkpoint (the fork of the
+//     writer process).
+//   BM_Checkpoint_Write: the whole write (JSON of tuner state, scheduler with searcher and
+//     RNG, and backend; serialization; temporary file, fsync, rename), done by the forked
+//     writer off the loop. Target for both: < 50 ms.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "synetune/core/rng.hpp"
+#include "synetune/schedulers/hyperband_scheduler.hpp"
+#include "synetune/searchers/random_searcher.hpp"
+#include "synetune/tuner/results_table.hpp"
+#include "tuner/checkpoint_writer.hpp"
+#include "tuner/tuner_state.hpp"
+
+namespace synetune {
+namespace {
+
+constexpr int kTrials = 10000;
+
+// A backend with nothing to do: the checkpoint only asks it for its (small) state.
+class IdleBackend final : public Backend {
+ public:
+  void set_tuner_path(const std::filesystem::path&) override {}
+  void start(TrialId, const Config&, std::optional<TrialId>) override {}
+  void pause(TrialId) override {}
+  void resume(TrialId, const Config&) override {}
+  void stop(TrialId) override {}
+  std::vector<BackendEvent> wait(double) override { return {}; }
+  double now() const override { return 0.0; }
+  void stop_all() override {}
+  BackendCapabilities capabilities() const override { return {}; }
+  std::string name() const override { return "IdleBackend"; }
+  Json save_state() const override { return Json{{"worker_slots", Json::array({0, 1, 2, 3})}}; }
+};
+
+struct Experiment {
+  TunerState state;
+  std::unique_ptr<HyperbandScheduler> scheduler;
+  IdleBackend backend;
+  TunerOptions opts;
+  std::filesystem::path dir;
+
+  Experiment() {
+    ConfigSpace space;
+    space.add("lr", loguniform(1e-5, 1.0));
+    space.add("wd", uniform(0.0, 0.1));
+    space.add("layers", randint(1, 8));
+    space.add("act", choice({"relu", "tanh", "gelu"}));
+    ProblemSpec p;
+    p.metric = "loss";
+    p.resource_attr = "epoch";
+    p.max_t = 81;
+    HyperbandOptions o;
+    scheduler = std::make_unique<HyperbandScheduler>(p, o, std::make_unique<RandomSearcher>(space, Rng(1)));
+    state.set_main_metric("loss", Mode::kMin);
+    Rng rng(2);
+    for (TrialId id = 0; id < kTrials; ++id) {
+      auto s = scheduler->suggest(id);
+      const Config config = std::get<StartTrial>(*s).config;
+      TrialRecord& rec = state.add_trial(config, id * 0.5);
+      scheduler->on_trial_add(rec.trial);
+      TrialStatus old = rec.trial.status;
+      for (int r = 1; r <= 10; ++r) {
+        Result res;
+        res.trial_id = id;
+        res.set("loss", rng.uniform());
+        res.set("epoch", r);
+        res.set("st_worker_time", r * 1.5);
+        res.set("st_worker_timestamp", 1.7e9 + id);
+        res.set("st_worker_iter", r - 1);
+        state.record_result(rec, res);
+        rec.last_resource = r;
+        if (scheduler->on_trial_result(rec.trial, res) != Decision::kContinue) break;
+      }
+      rec.trial.status = id % 10 == 0 ? TrialStatus::kCompleted : TrialStatus::kStopped;
+      state.on_status_change(rec, old, rec.trial.status);
+    }
+    opts.n_workers = 4;
+    dir = std::filesystem::temp_directory_path() / ("synetune-cpbench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+  }
+  ~Experiment() { std::filesystem::remove_all(dir); }
+  Json snapshot() const { return tuner_checkpoint_json(state, *scheduler, backend, opts, 123456); }
+};
+
+Experiment& experiment() {
+  static Experiment e;
+  return e;
+}
+
+void BM_Checkpoint_LoopBlocked(benchmark::State& st) {
+  Experiment& e = experiment();
+  CheckpointWriter writer(e.dir / "tuner.json");
+  for (auto _ : st) {
+    writer.write_async([&] { return dump_json_python(e.snapshot()); });
+    st.PauseTiming();
+    writer.wait();  // the next interval's write starts after this one ended
+    st.ResumeTiming();
+  }
+  st.counters["trials"] = kTrials;
+}
+BENCHMARK(BM_Checkpoint_LoopBlocked)->Unit(benchmark::kMillisecond)->Iterations(20)->Repetitions(3)->ReportAggregatesOnly(true);
+
+void BM_Checkpoint_Write(benchmark::State& st) {
+  Experiment& e = experiment();
+  std::size_t bytes = 0;
+  for (auto _ : st) {
+    const std::string text = dump_json_python(e.snapshot());
+    write_file_atomically(e.dir / "tuner.json", text);
+    bytes = text.size();
+  }
+  st.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_Checkpoint_Write)->Unit(benchmark::kMillisecond)->Iterations(10)->Repetitions(3)->ReportAggregatesOnly(true);
+
+}  // namespace
+}  // namespace synetune
+
+
+namespace synetune {
+namespace {
+void BM_Checkpoint_Part_TunerState(benchmark::State& st) {
+  Experiment& e = experiment();
+  for (auto _ : st) benchmark::DoNotOptimize(e.state.to_json());
+}
+BENCHMARK(BM_Checkpoint_Part_TunerState)->Unit(benchmark::kMillisecond)->Iterations(10);
+void BM_Checkpoint_Part_Scheduler(benchmark::State& st) {
+  Experiment& e = experiment();
+  for (auto _ : st) benchmark::DoNotOptimize(e.scheduler->save_state());
+}
+BENCHMARK(BM_Checkpoint_Part_Scheduler)->Unit(benchmark::kMillisecond)->Iterations(10);
+}  // namespace
+}  // namespace synetune
+BENCHMARK_MAIN();
