@@ -50,7 +50,7 @@ Fitted fit_gp(const Eigen::MatrixXd& X, const Eigen::VectorXd& t, const BayesOpt
 }  // namespace
 
 BOModel::BOModel(const BOData& data, const BayesOptOptions& options, Rng& rng)
-    : exponent_cost_(options.exponent_cost) {
+    : exponent_cost_(options.exponent_cost), ei_jitter_(options.ei_jitter) {
   Fitted obj = fit_gp(data.X, data.y, options, rng, true, data.warm_start);
   GPPosterior base = obj.gp.posterior();
   const Eigen::Index n = obj.gp.num_data();
@@ -108,7 +108,7 @@ Eigen::VectorXd BOModel::acquisition(const Eigen::MatrixXd& Xc) const {
   for (Eigen::Index i = 0; i < Xc.rows(); ++i) {
     const double sigma = std::sqrt(v(i));
     double a = 0;
-    for (Eigen::Index k = 0; k < s; ++k) a += expected_improvement(m(i, k), sigma, f_best_(k)).value;
+    for (Eigen::Index k = 0; k < s; ++k) a += expected_improvement(m(i, k), sigma, f_best_(k), ei_jitter_).value;
     out(i) = a / static_cast<double>(s);
   }
   if (constraint_) {
@@ -137,7 +137,7 @@ double BOModel::acquisition(const Eigen::VectorXd& x, Eigen::VectorXd* grad) con
   double a = 0;
   if (g) grad->setZero(x.size());
   for (Eigen::Index k = 0; k < s; ++k) {
-    const EIValue ei = expected_improvement(mean(k), sigma, f_best_(k));
+    const EIValue ei = expected_improvement(mean(k), sigma, f_best_(k), ei_jitter_);
     a += ei.value / static_cast<double>(s);
     if (g) *grad += (ei.d_mean * dmean.col(k) + ei.d_sigma * dvar / (2 * sigma)) / static_cast<double>(s);
   }

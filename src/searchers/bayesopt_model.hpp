@@ -49,6 +49,7 @@ class BOModel {
   std::optional<GPPosterior> cost_;
   Standardizer cost_scale_;
   double exponent_cost_ = 1.0;
+  double ei_jitter_ = 0.0;
 };
 
 }  // namespace synetune::detail

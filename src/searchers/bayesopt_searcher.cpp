@@ -33,6 +33,7 @@ void BayesOptOptions::validate() const {
   check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
   check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
   check(acq_opt_maxiter >= 1, "acq_opt_maxiter must be >= 1");
+  check(ei_jitter >= 0, "ei_jitter must be >= 0");
   check(num_fantasy_samples >= 1, "num_fantasy_samples must be >= 1");
   check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
   check(max_size_top_fraction >= 0 && max_size_top_fraction <= 1,
@@ -58,6 +59,7 @@ BayesOptOptions BayesOptOptions::from_json(const Json& j) {
       else if (k == "opt_nstarts") o.opt_nstarts = v.get<int>();
       else if (k == "opt_warmstart") o.opt_warmstart = v.get<bool>();
       else if (k == "acq_opt_maxiter") o.acq_opt_maxiter = v.get<int>();
+      else if (k == "ei_jitter") o.ei_jitter = v.get<double>();
       else if (k == "num_fantasy_samples") o.num_fantasy_samples = v.get<int>();
       else if (k == "no_fantasizing") o.no_fantasizing = v.get<bool>();
       else if (k == "allow_duplicates") o.allow_duplicates = v.get<bool>();
@@ -71,7 +73,7 @@ BayesOptOptions BayesOptOptions::from_json(const Json& j) {
       else
         throw InvalidArgument("unknown bayesopt option '" + k +
                               "' (known: num_init_random, num_init_candidates, initial_scoring, "
-                              "skip_local_optimization, num_local_starts, num_incumbent_starts, opt_maxiter, opt_nstarts, opt_warmstart, acq_opt_maxiter, "
+                              "skip_local_optimization, num_local_starts, num_incumbent_starts, opt_maxiter, opt_nstarts, opt_warmstart, ei_jitter, acq_opt_maxiter, "
                               "num_fantasy_samples, no_fantasizing, allow_duplicates, "
                               "normalize_targets, target_transform, max_size_data_for_model, max_size_top_fraction, "
                               "constraint_attr, cost_attr, exponent_cost)");
@@ -93,6 +95,7 @@ Json BayesOptOptions::to_json() const {
               {"opt_maxiter", opt_maxiter},
               {"opt_nstarts", opt_nstarts},
               {"opt_warmstart", opt_warmstart},
+              {"ei_jitter", ei_jitter},
               {"acq_opt_maxiter", acq_opt_maxiter},
               {"num_fantasy_samples", num_fantasy_samples},
               {"no_fantasizing", no_fantasizing},
