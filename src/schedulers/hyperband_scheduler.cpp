@@ -60,7 +60,6 @@ std::vector<std::int64_t> checked_levels(const HyperbandOptions& o, std::int64_t
   return levels;
 }
 
-const char* status_name(int s) { return s == 0 ? "running" : s == 1 ? "paused" : "done"; }
 
 }  // namespace
 
@@ -212,38 +211,59 @@ Json HyperbandScheduler::metadata() const {
               {"resource_attr", problem_.resource_attr}};
 }
 
+// Trials are stored by columns (one array per field: cheap to build for 10,000 trials), and
+// a config only for trials that may still run: a finished trial's config is never read again.
 Json HyperbandScheduler::save_state() const {
   // Sorted by trial id so that the state is deterministic.
   std::map<TrialId, const TrialState*> sorted;
   for (const auto& [id, st] : trials_) sorted.emplace(id, &st);
-  Json trials = Json::array();
-  for (const auto& [id, st] : sorted)
-    trials.push_back(Json{{"trial_id", id},
-                          {"config", st->config},
-                          {"bracket", st->bracket},
-                          {"next_rung", st->next_rung},
-                          {"resume_from", st->resume_from},
-                          {"status", status_name(static_cast<int>(st->status))}});
+  Json ids = Json::array(), brackets = Json::array(), next_rung = Json::array(),
+       resume_from = Json::array(), status = Json::array(), configs = Json::object();
+  for (Json* col : {&ids, &brackets, &next_rung, &resume_from, &status})
+    col->get_ref<Json::array_t&>().reserve(sorted.size());
+  for (const auto& [id, st] : sorted) {
+    ids.push_back(id);
+    brackets.push_back(st->bracket);
+    next_rung.push_back(st->next_rung);
+    resume_from.push_back(st->resume_from);
+    status.push_back(static_cast<int>(st->status));
+    if (st->status != Status::kDone) configs[std::to_string(id)] = st->config;
+  }
+  Json trials = Json::object();
+  trials["trial_id"] = std::move(ids);
+  trials["bracket"] = std::move(brackets);
+  trials["next_rung"] = std::move(next_rung);
+  trials["resume_from"] = std::move(resume_from);
+  trials["status"] = std::move(status);  // 0 running, 1 paused, 2 done
+  trials["config"] = std::move(configs);
   std::map<TrialId, int> pending(pending_brackets_.begin(), pending_brackets_.end());
   Json pend = Json::array();
   for (const auto& [id, b] : pending) pend.push_back(Json::array({id, b}));
-  return Json{{"rungs", rungs_.save_state()}, {"trials", std::move(trials)},
-              {"pending_brackets", std::move(pend)}, {"rng", rng_.save_state()},
-              {"searcher", searcher_->save_state()}};
+  Json j = Json::object();
+  j["rungs"] = rungs_.save_state();
+  j["trials"] = std::move(trials);
+  j["pending_brackets"] = std::move(pend);
+  j["rng"] = rng_.save_state();
+  j["searcher"] = searcher_->save_state();
+  return j;
 }
 
 void HyperbandScheduler::load_state(const Json& state) {
   rungs_.load_state(state.at("rungs"));
   trials_.clear();
-  for (const auto& t : state.at("trials")) {
+  const Json& t = state.at("trials");
+  const Json& configs = t.at("config");
+  for (std::size_t i = 0; i < t.at("trial_id").size(); ++i) {
     TrialState st;
-    st.config = t.at("config");
-    st.bracket = t.at("bracket").get<int>();
-    st.next_rung = t.at("next_rung").get<std::size_t>();
-    st.resume_from = t.at("resume_from").get<std::int64_t>();
-    const auto s = t.at("status").get<std::string>();
-    st.status = s == "running" ? Status::kRunning : s == "paused" ? Status::kPaused : Status::kDone;
-    trials_.emplace(t.at("trial_id").get<TrialId>(), std::move(st));
+    const auto id = t["trial_id"][i].get<TrialId>();
+    st.bracket = t.at("bracket")[i].get<int>();
+    st.next_rung = t.at("next_rung")[i].get<std::size_t>();
+    st.resume_from = t.at("resume_from")[i].get<std::int64_t>();
+    const int s = t.at("status")[i].get<int>();
+    if (s < 0 || s > 2) throw StorageError("HyperbandScheduler state: bad trial status " + std::to_string(s));
+    st.status = static_cast<Status>(s);
+    if (auto it = configs.find(std::to_string(id)); it != configs.end()) st.config = *it;
+    trials_.emplace(id, std::move(st));
   }
   pending_brackets_.clear();
   for (const auto& p : state.at("pending_brackets"))

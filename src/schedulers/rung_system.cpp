@@ -184,18 +184,33 @@ void RungSystem::make_ineligible(TrialId trial_id) {
   }
 }
 
+// Each rung's entries by columns (ids, values, promoted, eligible): cheap for large rungs.
 Json RungSystem::save_state() const {
   Json rungs = Json::array();
   for (const auto& rung : rungs_) {
-    Json entries = Json::array();
+    Json ids = Json::array(), values = Json::array(), promoted = Json::array(), eligible = Json::array();
+    for (Json* col : {&ids, &values, &promoted, &eligible})
+      col->get_ref<Json::array_t&>().reserve(rung.entries.size());
     for (std::size_t i = 0; i < rung.entries.size(); ++i) {
       const auto& e = rung.entries[i];
-      const bool eligible = rung.candidates.count({e.value, i}) != 0;
-      entries.push_back(Json::array({e.trial_id, double_to_json(e.value), e.promoted, eligible}));
+      ids.push_back(e.trial_id);
+      values.push_back(double_to_json(e.value));
+      promoted.push_back(e.promoted);
+      eligible.push_back(rung.candidates.count({e.value, i}) != 0);
     }
-    rungs.push_back(Json{{"level", rung.level}, {"entries", std::move(entries)}});
+    Json r = Json::object();
+    r["level"] = rung.level;
+    r["trial_id"] = std::move(ids);
+    r["value"] = std::move(values);
+    r["promoted"] = std::move(promoted);
+    r["eligible"] = std::move(eligible);
+    rungs.push_back(std::move(r));
   }
-  return Json{{"levels", levels_}, {"max_t", max_t_}, {"rungs", std::move(rungs)}};
+  Json j = Json::object();
+  j["levels"] = levels_;
+  j["max_t"] = max_t_;
+  j["rungs"] = std::move(rungs);
+  return j;
 }
 
 void RungSystem::load_state(const Json& state) {
@@ -209,14 +224,17 @@ void RungSystem::load_state(const Json& state) {
     rung.index.clear();
     rung.values.clear();
     rung.candidates.clear();
-    for (const auto& e : rungs.at(k).at("entries")) {
-      const auto id = e.at(0).get<TrialId>();
-      const double v = double_from_json(e.at(1));
+    const Json& r = rungs.at(k);
+    const Json &ids = r.at("trial_id"), &values = r.at("value"), &promoted = r.at("promoted"),
+               &eligible = r.at("eligible");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto id = ids.at(i).get<TrialId>();
+      const double v = double_from_json(values.at(i));
       const std::size_t pos = rung.entries.size();
-      rung.entries.push_back(Entry{id, v, e.at(2).get<bool>()});
+      rung.entries.push_back(Entry{id, v, promoted.at(i).get<bool>()});
       rung.index.emplace(id, pos);
       rung.values.insert(v);
-      if (track_promotions_ && e.at(3).get<bool>()) rung.candidates.emplace(v, pos);
+      if (track_promotions_ && eligible.at(i).get<bool>()) rung.candidates.emplace(v, pos);
     }
   }
 }

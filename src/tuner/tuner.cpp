@@ -311,9 +311,17 @@ void Tuner::Impl::write_checkpoint(bool final) {
   if (!opts.write_checkpoint) return;
   if (!checkpoint_writer) checkpoint_writer = std::make_unique<CheckpointWriter>(path / "tuner.json");
   const std::int64_t offset = journal->offset();
-  auto serialize = [&] { return dump_json_python(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset)); };
-  if (final) checkpoint_writer->write_now(serialize);
-  else checkpoint_writer->write_async(serialize);
+  if (final) {
+    checkpoint_writer->write_now(
+        [&] { return dump_json_python(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset)); });
+    return;
+  }
+  checkpoint_writer->write_async([&] {
+    // In the forked writer, which exits right after: freeing the document's many small
+    // objects would only cost time.
+    auto* doc = new Json(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset));
+    return dump_json_python(*doc);
+  });
 }
 
 void Tuner::Impl::save(double t) {
@@ -480,8 +488,9 @@ void Tuner::Impl::load_from(const std::filesystem::path& p) {
   try {
     if (!fs::exists(p / "tuner.json")) throw StorageError("tuner.json is missing");
     Json cp = parse_json_lenient(read_text_file(p / "tuner.json"));
-    if (cp.value("format", "") != "synetune-tuner-checkpoint" || cp.value("version", 0) != 1)
-      throw StorageError("tuner.json is not a version-1 synetune checkpoint");
+    const int version = cp.value("version", 0);
+    if (cp.value("format", "") != "synetune-tuner-checkpoint" || version < 1 || version > 2)
+      throw StorageError("tuner.json is not a synetune checkpoint of version 1 or 2");
     state.from_json(cp.at("state"));
     scheduler->load_state(cp.at("scheduler"));
     backend->load_state(cp.at("backend"));
