@@ -102,7 +102,7 @@ fs::path write_plot_files(const std::vector<ExperimentResult>& experiments, cons
   gp << "set terminal " << opt.terminal << " size " << opt.width << ',' << opt.height * panels
      << " noenhanced\n"
      << "set output " << gp_quote(fs::absolute(opt.output).string()) << "\n"
-     << "set grid\nset key outside bottom center horizontal\n"
+     << "set grid\nset key top right box opaque\n"
      << "set xlabel 'st_tuner_time (s)'\nset ylabel " << gp_quote(metric) << "\n";
   const std::string ddir = fs::absolute(dir).string() + "/";
   if (!opt.trials) {
