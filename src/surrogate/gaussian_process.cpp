@@ -25,14 +25,16 @@ constexpr double kScaleLow = 1e-3, kScaleHigh = 1e3;
 constexpr double kNoiseLow = 1e-9, kNoiseHigh = 1e6;
 constexpr double kMeanBound = 1e3;
 
-// Cholesky of `k` (+ escalating jitter) into the lower triangle of `chol`.
-// Returns the jitter used, or NaN when even the largest jitter failed.
-double cholesky_with_jitter(const Eigen::MatrixXd& k, Eigen::MatrixXd& chol) {
-  const double mean_diag = std::max(k.diagonal().mean(), 1e-300);
+// Cholesky of `k` + diag_add I (+ escalating jitter) into the lower triangle of `chol`; only
+// the lower triangle of `k` is read. Returns the jitter used, or NaN when even the largest
+// jitter failed.
+double cholesky_with_jitter(const Eigen::MatrixXd& k, Eigen::MatrixXd& chol, double diag_add = 0.0) {
+  const double mean_diag = std::max(k.diagonal().mean() + diag_add, 1e-300);
+  chol.resize(k.rows(), k.cols());
   double jitter = 0.0;
   for (int attempt = 0; attempt <= kMaxJitterTries; ++attempt) {
-    chol = k;
-    if (jitter > 0) chol.diagonal().array() += jitter;
+    chol.triangularView<Eigen::Lower>() = k;
+    chol.diagonal().array() += diag_add + jitter;
     Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(chol);
     if (llt.info() == Eigen::Success) return jitter;
     jitter = jitter == 0.0 ? kInitialJitter * mean_diag : jitter * 10.0;
@@ -299,6 +301,8 @@ std::size_t GaussianProcess::set_data(const Eigen::MatrixXd& X, const Eigen::Vec
         const double diff = X_(i, k) - X_(j, k);
         *sq++ = diff * diff;
       }
+  pair_r_.resize(n * (n - 1) / 2);
+  pair_e_.resize(n * (n - 1) / 2);
   kf_.resize(n, n);
   g_.resize(n, n);
   chol_.resize(n, n);
@@ -312,26 +316,28 @@ double GaussianProcess::neg_log_posterior(const Eigen::VectorXd& theta, Eigen::V
   const GPHyperparameters hp = GPHyperparameters::from_internal(theta);
   const double scale = hp.covariance_scale;
   const Eigen::VectorXd b2 = hp.inverse_bandwidths.array().square().matrix();
-  // One pass over the pairs (i > j): noise-free kernel kf and g = 2 dk/d(r^2), so that
-  // dk/d log(ib_k) = g * ib_k^2 * (x_ik - x_jk)^2. Only lower triangles are written.
-  const double* sq = pair_sqdist_.data();
+  // Over the pairs (i > j): noise-free kernel kf and g = 2 dk/d(r^2), so that
+  // dk/d log(ib_k) = g * ib_k^2 * (x_ik - x_jk)^2. Only lower triangles are written. The
+  // distances are packed first so that sqrt and exp run vectorized over all pairs (scalar
+  // exp was ~12% of an evaluation at 400 rows).
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Map<const RowMajor> sq_pairs(pair_sqdist_.data(), pair_r_.size(), d);
+  pair_r_.matrix().noalias() = sq_pairs * b2;
+  pair_r_ = pair_r_.sqrt();
+  pair_e_ = (-kSqrt5 * pair_r_).exp() * scale;
+  const double* pr = pair_r_.data();
+  const double* pe = pair_e_.data();
   for (Eigen::Index j = 0; j < n; ++j) {
     kf_(j, j) = scale;
     double* kcol = &kf_(0, j);
     double* gcol = &g_(0, j);
-    for (Eigen::Index i = j + 1; i < n; ++i, sq += d) {
-      double r2 = 0;
-      for (Eigen::Index k = 0; k < d; ++k) r2 += b2(k) * sq[k];
-      const double r = std::sqrt(r2);
-      const double e = scale * std::exp(-kSqrt5 * r);
-      kcol[i] = (1.0 + kSqrt5 * r + (5.0 / 3.0) * r2) * e;
-      gcol[i] = (-5.0 / 3.0) * (1.0 + kSqrt5 * r) * e;
+    for (Eigen::Index i = j + 1; i < n; ++i, ++pr, ++pe) {
+      const double s5r = kSqrt5 * *pr;
+      kcol[i] = (1.0 + s5r + s5r * s5r / 3.0) * *pe;
+      gcol[i] = (-5.0 / 3.0) * (1.0 + s5r) * *pe;
     }
   }
-  kinv_.diagonal() = kf_.diagonal();  // kinv_ doubles as the K buffer for the factorisation
-  kinv_.triangularView<Eigen::StrictlyLower>() = kf_;
-  kinv_.diagonal().array() += hp.noise_variance;
-  const double jitter = cholesky_with_jitter(kinv_, chol_);
+  const double jitter = cholesky_with_jitter(kf_, chol_, hp.noise_variance);
   if (std::isnan(jitter)) {
     if (grad) grad->setZero(theta.size());
     return std::numeric_limits<double>::infinity();
@@ -356,18 +362,11 @@ double GaussianProcess::neg_log_posterior(const Eigen::VectorXd& theta, Eigen::V
   // gradients together (W and dK/dtheta are symmetric: off-diagonal pairs count twice).
   invert_lower(chol_);       // L^{-1} (lower triangle)
   lower_gram(chol_, kinv_);  // K^{-1} (lower triangle)
-  constexpr Eigen::Index kMaxFastDim = 32;
-  double gk_small[kMaxFastDim];
-  std::vector<double> gk_big;
-  double* gk = gk_small;
-  if (d > kMaxFastDim) {
-    gk_big.assign(static_cast<std::size_t>(d), 0.0);
-    gk = gk_big.data();
-  }
-  std::fill(gk, gk + d, 0.0);
+  // Per pair: w = W_ij and w g_ij (into pair_r_, no longer needed); the inverse-bandwidth
+  // gradients are then one matrix-vector product with the packed squared distances.
   double g_scale = 0, trace_w = 0;
   const double* a = alpha_.data();
-  sq = pair_sqdist_.data();
+  double* wg = pair_r_.data();
   for (Eigen::Index j = 0; j < n; ++j) {
     const double wjj = kinv_(j, j) - a[j] * a[j];
     trace_w += wjj;
@@ -376,16 +375,16 @@ double GaussianProcess::neg_log_posterior(const Eigen::VectorXd& theta, Eigen::V
     const double* kcol = &kf_(0, j);
     const double* gcol = &g_(0, j);
     const double aj = a[j];
-    for (Eigen::Index i = j + 1; i < n; ++i, sq += d) {
+    for (Eigen::Index i = j + 1; i < n; ++i, ++wg) {
       const double w = wcol[i] - a[i] * aj;
       g_scale += w * kcol[i];
-      const double wg = w * gcol[i];
-      for (Eigen::Index k = 0; k < d; ++k) gk[k] += wg * sq[k];
+      *wg = w * gcol[i];
     }
   }
+  const Eigen::VectorXd gk = sq_pairs.transpose() * pair_r_.matrix();
   grad->resize(theta.size());
   // 0.5 * 2 (symmetry) = 1 for the off-diagonal sums.
-  for (Eigen::Index k = 0; k < d; ++k) (*grad)(k) = b2(k) * gk[k];
+  for (Eigen::Index k = 0; k < d; ++k) (*grad)(k) = b2(k) * gk(k);
   (*grad)(d) = g_scale + 1.0 + log_scale;
   (*grad)(d + 1) = 0.5 * hp.noise_variance * trace_w + 0.9 + hp.noise_variance;
   (*grad)(d + 2) = -alpha_.sum() + hp.mean;

@@ -128,6 +128,7 @@ class GaussianProcess {
   // their lower triangles are used.
   Eigen::MatrixXd kf_, g_, chol_, kinv_;
   Eigen::VectorXd alpha_;
+  Eigen::ArrayXd pair_r_, pair_e_;  ///< per pair: scaled distance r, then exp(-sqrt5 r)
   int last_fit_evaluations_ = 0;
 
  public:
