@@ -105,13 +105,34 @@ std::optional<TrialSuggestion> HyperbandScheduler::try_promote() {
   return std::nullopt;
 }
 
+std::vector<double> HyperbandScheduler::bracket_distribution() const {
+  std::vector<double> probs = bracket_probs_;
+  std::vector<double> head = searcher_->bracket_distribution_head();
+  if (head.empty()) return probs;
+  // As Syne Tune's HyperTuneBracketDistribution: the learned head, normalized, takes the
+  // default distribution's mass over those brackets; the tail keeps the default.
+  head.resize(std::min(head.size(), probs.size()));
+  double norm = 0;
+  for (double h : head) norm += h;
+  if (norm > 1e-14) {
+    for (double& h : head) h /= norm;
+  } else {
+    std::fill(head.begin(), head.end(), 0.0);
+    head[0] = 1.0;
+  }
+  double mass = 0;
+  for (std::size_t s = 0; s < head.size(); ++s) mass += probs[s];
+  for (std::size_t s = 0; s < head.size(); ++s) probs[s] = head[s] * mass;
+  return probs;
+}
+
 std::optional<TrialSuggestion> HyperbandScheduler::suggest(TrialId next_trial_id) {
   if (options_.type == HyperbandType::kPromotion)
     if (auto promoted = try_promote()) return promoted;
   auto config = searcher_->suggest(next_trial_id);
   if (!config) return std::nullopt;
   // 0.13 draws only when there is a choice, so ASHA's RNG stream is untouched.
-  const int bracket = options_.brackets > 1 ? static_cast<int>(rng_.categorical(bracket_probs_)) : 0;
+  const int bracket = options_.brackets > 1 ? static_cast<int>(rng_.categorical(bracket_distribution())) : 0;
   if (!problem_.max_resource_attr.empty())
     (*config)[problem_.max_resource_attr] =
         options_.type == HyperbandType::kPromotion ? first_milestone(bracket) : max_t_;

@@ -238,3 +238,56 @@ TEST(Hyperband, OptionsValidatedAndMetadata) {
 
 }  // namespace
 }  // namespace synetune
+
+namespace synetune {
+namespace {
+
+// A random searcher that reports a learned bracket head, as Hyper-Tune's does.
+class HeadSearcher : public Searcher {
+ public:
+  HeadSearcher(std::vector<double> head, std::uint64_t seed) : inner_(testing::test_searcher(seed)), head_(std::move(head)) {}
+  std::optional<Config> suggest(TrialId id) override { return inner_->suggest(id); }
+  std::string name() const override { return "head"; }
+  Json save_state() const override { return inner_->save_state(); }
+  void load_state(const Json& s) override { inner_->load_state(s); }
+  std::vector<double> bracket_distribution_head() const override { return head_; }
+
+ private:
+  std::unique_ptr<Searcher> inner_;
+  std::vector<double> head_;
+};
+
+TEST(Hyperband, LearnedBracketHeadReplacesTheDefaultHeadAndKeepsTheTail) {
+  HyperbandOptions o;
+  o.type = HyperbandType::kStopping;
+  o.brackets = 4;  // rung levels 1, 3, 9 and max_t 27: four brackets
+  auto plain = std::make_unique<HyperbandScheduler>(spec(), o, testing::test_searcher(1));
+  const std::vector<double> def = plain->bracket_distribution();
+  ASSERT_EQ(def.size(), 4u);
+  // Head over the first two brackets (theta / r, unnormalized): 3:1 after normalization.
+  HyperbandScheduler ht(spec(), o, std::make_unique<HeadSearcher>(std::vector<double>{0.6, 0.2}, 1));
+  const std::vector<double> p = ht.bracket_distribution();
+  const double head_mass = def[0] + def[1];
+  EXPECT_NEAR(p[0], 0.75 * head_mass, 1e-12);
+  EXPECT_NEAR(p[1], 0.25 * head_mass, 1e-12);
+  EXPECT_DOUBLE_EQ(p[2], def[2]);
+  EXPECT_DOUBLE_EQ(p[3], def[3]);
+  // A head over all brackets replaces the distribution; an all-zero head puts all on bracket 0.
+  HyperbandScheduler full(spec(), o, std::make_unique<HeadSearcher>(std::vector<double>{0, 0, 1, 1}, 1));
+  EXPECT_EQ(full.bracket_distribution(), (std::vector<double>{0, 0, 0.5, 0.5}));
+  HyperbandScheduler zero(spec(), o, std::make_unique<HeadSearcher>(std::vector<double>{0, 0, 0, 0}, 1));
+  EXPECT_EQ(zero.bracket_distribution(), (std::vector<double>{1, 0, 0, 0}));
+  // New trials are drawn from it: only brackets 2 and 3, about equally often.
+  std::map<int, int> count;
+  for (TrialId id = 0; id < 400; ++id) {
+    ASSERT_TRUE(full.suggest(id));
+    full.on_trial_add(trial(id));
+    ++count[full.bracket_of(id)];
+  }
+  EXPECT_EQ(count[0] + count[1], 0);
+  EXPECT_GT(count[2], 150);
+  EXPECT_GT(count[3], 150);
+}
+
+}  // namespace
+}  // namespace synetune

@@ -248,6 +248,11 @@ std::optional<Config> MultiFidelityGPSearcher::suggest_model_based() {
   mo.normalize = [this](std::int64_t r) { return normalized_resource(static_cast<double>(r)); };
   const detail::MFModel model(data, mo, rng_);
   last_theta_ = model.ensemble();
+  if (options_.hypertune && !model.supported_level_weights().empty()) {
+    const auto& w = model.supported_level_weights();
+    bracket_head_.assign(w.size(), 0.0);
+    for (std::size_t s = 0; s < w.size(); ++s) bracket_head_[s] = w[s] / static_cast<double>(mo.levels[s]);
+  }
   last_hp_ = model.hyperparameters();
   ++num_model_suggestions_;
   last_r_acq_ = last_theta_.size() == 1 ? last_theta_.front().first : 0;
@@ -323,7 +328,8 @@ Json MultiFidelityGPSearcher::save_state() const {
               {"excluded", excluded_.save_state()},
               {"num_suggested", num_suggested_},
               {"num_model_suggestions", num_model_suggestions_},
-              {"last_hp", last_hp_ ? last_hp_->to_json() : Json(nullptr)}};
+              {"last_hp", last_hp_ ? last_hp_->to_json() : Json(nullptr)},
+              {"bracket_head", bracket_head_}};
 }
 
 void MultiFidelityGPSearcher::load_state(const Json& state) {
@@ -342,6 +348,7 @@ void MultiFidelityGPSearcher::load_state(const Json& state) {
   excluded_.load_state(state.at("excluded"));
   num_suggested_ = state.at("num_suggested").get<std::size_t>();
   num_model_suggestions_ = state.at("num_model_suggestions").get<std::size_t>();
+  bracket_head_ = state.value("bracket_head", std::vector<double>{});
   last_hp_.reset();
   if (!state.at("last_hp").is_null()) last_hp_ = GPHyperparameters::from_json(state.at("last_hp"));
 }

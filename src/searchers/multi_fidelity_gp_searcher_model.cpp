@@ -203,6 +203,7 @@ void MFModel::fit_hypertune(const GPPosterior& post, const MFData& data, const E
   }
   losses.row(static_cast<Eigen::Index>(num_supp) - 1) = (acc / static_cast<double>(folds)).transpose();
   const std::vector<double> w = ensemble_weights(losses);
+  level_weights_ = w;
   theta_.clear();
   for (std::size_t l = 0; l < num_supp; ++l)
     if (w[l] > 0) theta_.emplace_back(levels[l], w[l]);

@@ -59,6 +59,9 @@ class MFModel {
   Eigen::VectorXd acquisition(const Eigen::MatrixXd& Xc) const;
   /// (resource level, weight) pairs the acquisition averages the GP over.
   const std::vector<std::pair<std::int64_t, double>>& ensemble() const { return theta_; }
+  /// Hyper-Tune: theta over all supported levels (zeros kept); empty if fewer than 2 levels
+  /// have enough data.
+  const std::vector<double>& supported_level_weights() const { return level_weights_; }
   const GPHyperparameters& hyperparameters() const { return post_.hyperparameters(); }
 
  private:
@@ -69,6 +72,7 @@ class MFModel {
   MFModelOptions options_;
   GPPosterior post_;  ///< one target column per fantasy sample
   std::vector<std::pair<std::int64_t, double>> theta_;
+  std::vector<double> level_weights_;
   Eigen::VectorXd f_best_;
 };
 

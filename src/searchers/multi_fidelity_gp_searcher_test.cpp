@@ -159,6 +159,24 @@ TEST(MultiFidelityGPSearcher, HyperTuneWeightsOverSupportedLevels) {
     sum += w;
   }
   EXPECT_NEAR(sum, 1.0, 1e-12);
+  // Bracket head: theta_s / r_s over the supported levels (zeros kept), saved with the state.
+  const std::vector<double> head = s.bracket_distribution_head();
+  ASSERT_GE(head.size(), 2u);
+  const std::vector<std::int64_t> levels{1, 3, 9, 27};
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    double w = 0;
+    for (const auto& [r, t] : theta)
+      if (r == levels[i]) w = t;
+    EXPECT_DOUBLE_EQ(head[i], w / static_cast<double>(levels[i])) << i;
+  }
+  MultiFidelityGPSearcher copy(space(), problem(), Rng(9), options(true));
+  copy.load_state(s.save_state());
+  EXPECT_EQ(copy.bracket_distribution_head(), head);
+  // Without Hyper-Tune (MOBSTER) the scheduler keeps its default distribution.
+  MultiFidelityGPSearcher mobster(space(), problem(), Rng(4), options(false));
+  Driver m(mobster);
+  m.run(0, 25);
+  EXPECT_TRUE(mobster.bracket_distribution_head().empty());
 }
 
 TEST(MultiFidelityGPSearcherModel, RankingLossesAndWeights) {

@@ -61,6 +61,9 @@ class HyperbandScheduler : public Scheduler {
   const HyperbandOptions& options() const { return options_; }
   /// Bracket a trial was assigned to (-1 if unknown).
   int bracket_of(TrialId trial_id) const;
+  /// Distribution new trials' brackets are drawn from: Hyperband's default, or with its head
+  /// replaced by what the searcher learned (Hyper-Tune).
+  std::vector<double> bracket_distribution() const;
 
  private:
   enum class Status { kRunning, kPaused, kDone };

@@ -99,6 +99,9 @@ class MultiFidelityGPSearcher : public Searcher {
   void on_trial_complete(TrialId trial_id, const Config& config, const Result& result) override;
   void on_trial_error(TrialId trial_id) override;
   std::string name() const override { return options_.hypertune ? "hypertune" : "bayesopt_mf"; }
+  /// Hyper-Tune (Syne Tune's HyperTuneBracketDistribution): theta_s / r_s over the levels with
+  /// enough data, from the latest fit that had two or more such levels.
+  std::vector<double> bracket_distribution_head() const override { return bracket_head_; }
   Json save_state() const override;
   void load_state(const Json& state) override;
 
@@ -144,6 +147,7 @@ class MultiFidelityGPSearcher : public Searcher {
   std::string last_kind_;
   std::int64_t last_r_acq_ = 0;
   std::vector<std::pair<std::int64_t, double>> last_theta_;
+  std::vector<double> bracket_head_;
   std::optional<GPHyperparameters> last_hp_;  ///< of the last model-based suggestion
   std::size_t num_model_suggestions_ = 0;
 };

@@ -39,6 +39,9 @@ class Searcher {
   /// The trial failed: no value will come; it stays excluded from future suggestions.
   virtual void on_trial_error(TrialId trial_id) { (void)trial_id; }
   virtual std::string name() const = 0;
+  /// Hyper-Tune: learned weights of the first brackets (unnormalized; bracket s starts at the
+  /// s-th rung level). Empty: the scheduler keeps its default bracket distribution.
+  virtual std::vector<double> bracket_distribution_head() const { return {}; }
   /// Complete state, RNG included, such that load_state(save_state()) continues identically.
   virtual Json save_state() const = 0;
   virtual void load_state(const Json& state) = 0;
