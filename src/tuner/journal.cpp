@@ -27,6 +27,12 @@ void append_number(std::string& out, double v) {
 }
 
 namespace {
+void append_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, p);
+}
+
 void append_key(std::string& out, const std::string& key) {
   bool plain = true;
   for (char c : key)
@@ -86,11 +92,17 @@ void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Con
 
 void JournalWriter::result(const Result& r, double time, TrialStatus status, Decision decision,
                            const Json& extra) {
+  // One line per result: appended piecewise, without temporaries.
   line_.clear();
-  line_ += "{\"event\": \"result\", \"trial_id\": " + std::to_string(r.trial_id) + ", \"time\": ";
+  line_ += "{\"event\": \"result\", \"trial_id\": ";
+  append_integer(line_, r.trial_id);
+  line_ += ", \"time\": ";
   append_number(line_, time);
-  line_ += ", \"status\": \"" + to_string(status) + "\", \"decision\": \"" + to_string(decision) +
-           "\", \"result\": {";
+  line_ += ", \"status\": \"";
+  line_ += to_string(status);
+  line_ += "\", \"decision\": \"";
+  line_ += to_string(decision);
+  line_ += "\", \"result\": {";
   bool first = true;
   for (const auto& [k, v] : r.values) {
     if (!first) line_ += ", ";

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
@@ -99,6 +100,7 @@ std::string ResultsTable::to_csv() const {
   }
   out += '\n';
   std::vector<double> metric_row(metric_columns_.size());
+  std::unordered_map<TrialId, std::string> config_cells;
   for (const auto& row : rows_) {
     std::fill(metric_row.begin(), metric_row.end(), std::nan(""));
     for (const auto& [c, v] : row.values) metric_row[c] = v;
@@ -121,14 +123,19 @@ std::string ResultsTable::to_csv() const {
     out += to_string(row.status);
     sep();
     out += std::to_string(row.trial_id);
-    auto cfg = configs_.find(row.trial_id);
-    for (const auto& col : config_columns_) {
-      sep();
-      if (cfg != configs_.end()) {
-        auto it = cfg->second.find(col.substr(7));
-        if (it != cfg->second.end()) append_csv_json(out, *it);
+    // A trial's config cells are the same on each of its rows: rendered once.
+    auto [cells, fresh] = config_cells.try_emplace(row.trial_id);
+    if (fresh) {
+      auto cfg = configs_.find(row.trial_id);
+      for (const auto& col : config_columns_) {
+        cells->second += ',';
+        if (cfg != configs_.end()) {
+          auto it = cfg->second.find(col.substr(7));
+          if (it != cfg->second.end()) append_csv_json(cells->second, *it);
+        }
       }
     }
+    out += cells->second;
     sep();
     append_csv_number(out, row.tuner_time);
     for (const auto& e : extra_columns_) {

@@ -43,36 +43,34 @@ bool StoppingCriterion::empty() const {
 bool StoppingCriterion::should_stop(const TuningStatus& s) const { return !reason(s).empty(); }
 
 std::string StoppingCriterion::reason(const TuningStatus& s) const {
-  std::ostringstream os;
+  // Called on every event of the tuner loop: build a stream only for the (rare) message.
+  auto msg = [](const auto&... parts) {
+    std::ostringstream os;
+    (os << ... << parts);
+    return os.str();
+  };
   if (max_wallclock_time && s.wallclock_time > *max_wallclock_time)
-    os << "max_wallclock_time " << *max_wallclock_time << " s reached";
-  else if (max_num_evaluations && s.num_evaluations > *max_num_evaluations)
-    os << "max_num_evaluations " << *max_num_evaluations << " exceeded";
-  else if (max_num_trials_started && s.num_trials_started > *max_num_trials_started)
-    os << "max_num_trials_started " << *max_num_trials_started << " exceeded";
-  else if (max_num_trials_completed && s.num_trials_completed > *max_num_trials_completed)
-    os << "max_num_trials_completed " << *max_num_trials_completed << " exceeded";
-  else if (max_num_trials_finished && s.num_trials_finished() > *max_num_trials_finished)
-    os << "max_num_trials_finished " << *max_num_trials_finished << " exceeded";
-  else if (max_cost && s.cost > *max_cost)
-    os << "max_cost " << *max_cost << " exceeded";
-  else {
-    for (const auto& [name, threshold] : max_metric_value) {
-      auto it = s.metric_max.find(name);
-      if (it != s.metric_max.end() && it->second > threshold) {
-        os << "metric " << name << " exceeded " << threshold;
-        return os.str();
-      }
-    }
-    for (const auto& [name, threshold] : min_metric_value) {
-      auto it = s.metric_min.find(name);
-      if (it != s.metric_min.end() && it->second < threshold) {
-        os << "metric " << name << " went below " << threshold;
-        return os.str();
-      }
-    }
+    return msg("max_wallclock_time ", *max_wallclock_time, " s reached");
+  if (max_num_evaluations && s.num_evaluations > *max_num_evaluations)
+    return msg("max_num_evaluations ", *max_num_evaluations, " exceeded");
+  if (max_num_trials_started && s.num_trials_started > *max_num_trials_started)
+    return msg("max_num_trials_started ", *max_num_trials_started, " exceeded");
+  if (max_num_trials_completed && s.num_trials_completed > *max_num_trials_completed)
+    return msg("max_num_trials_completed ", *max_num_trials_completed, " exceeded");
+  if (max_num_trials_finished && s.num_trials_finished() > *max_num_trials_finished)
+    return msg("max_num_trials_finished ", *max_num_trials_finished, " exceeded");
+  if (max_cost && s.cost > *max_cost) return msg("max_cost ", *max_cost, " exceeded");
+  for (const auto& [name, threshold] : max_metric_value) {
+    auto it = s.metric_max.find(name);
+    if (it != s.metric_max.end() && it->second > threshold)
+      return msg("metric ", name, " exceeded ", threshold);
   }
-  return os.str();
+  for (const auto& [name, threshold] : min_metric_value) {
+    auto it = s.metric_min.find(name);
+    if (it != s.metric_min.end() && it->second < threshold)
+      return msg("metric ", name, " went below ", threshold);
+  }
+  return {};
 }
 
 Json StoppingCriterion::to_json() const {
