@@ -433,7 +433,11 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
   Eigen::VectorXd seen_theta = init;
   double seen_f = std::numeric_limits<double>::infinity();
   last_fit_evaluations_ = 0;
+  // Thrown to end a warm-started fit's perturbed restart after its evaluation budget.
+  struct BudgetExhausted {};
+  int start_evaluations = 0, start_budget = std::numeric_limits<int>::max();
   auto objective = [&](const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
+    if (start_evaluations++ >= start_budget) throw BudgetExhausted{};
     ++last_fit_evaluations_;
     const double f = neg_log_posterior(theta, &grad);
     if (f < seen_f) {
@@ -448,9 +452,13 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
       for (Eigen::Index i = 0; i < theta.size(); ++i)
         theta(i) = std::clamp(init(i) + rng.normal(), lb(i), ub(i));
     seen_f = std::numeric_limits<double>::infinity();
+    start_evaluations = 0;
+    if (warm && start > 0) start_budget = std::max(1, options.warm_restart_maxevals);
     double fx = 0;
     try {
       (start == 0 ? solver : restart_solver).minimize(objective, theta, fx, lb, ub);
+    } catch (const BudgetExhausted&) {
+      // Keep the best point seen.
     } catch (const std::exception&) {
       // Line search trouble near the optimum: keep the best point seen.
     }
