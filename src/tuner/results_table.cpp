@@ -67,9 +67,9 @@ std::uint32_t ResultsTable::metric_column(const std::string& key) {
 
 void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, double tuner_time,
                        const Json& extra) {
-  Row row{r.trial_id, decision, status, tuner_time, {}, Json()};
-  row.values.reserve(r.values.size());
-  for (const auto& [k, v] : r.values) row.values.emplace_back(metric_column(k), v);
+  Row row{r.trial_id, decision, status, tuner_time, values_.size(),
+          static_cast<std::uint32_t>(r.values.size()), Json()};
+  for (const auto& [k, v] : r.values) values_.emplace_back(metric_column(k), v);
   auto add_extra = [&](const Json& obj) {
     if (!obj.is_object()) return;
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -103,7 +103,8 @@ std::string ResultsTable::to_csv() const {
   std::unordered_map<TrialId, std::string> config_cells;
   for (const auto& row : rows_) {
     std::fill(metric_row.begin(), metric_row.end(), std::nan(""));
-    for (const auto& [c, v] : row.values) metric_row[c] = v;
+    for (std::size_t i = row.first_value; i < row.first_value + row.num_values; ++i)
+      metric_row[values_[i].first] = values_[i].second;
     bool first = true;
     auto sep = [&] {
       if (!first) out += ',';

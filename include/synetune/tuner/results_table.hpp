@@ -34,12 +34,14 @@ class ResultsTable {
     Decision decision;
     TrialStatus status;
     double tuner_time;
-    std::vector<std::pair<std::uint32_t, double>> values;  // metric column -> value
-    Json extra;                                            // non-numeric and callback columns
+    std::size_t first_value;  // this row's (metric column, value) pairs: values_[first_value, +num_values)
+    std::uint32_t num_values;
+    Json extra;  // non-numeric and callback columns
   };
   std::uint32_t metric_column(const std::string& key);
 
   std::vector<Row> rows_;
+  std::vector<std::pair<std::uint32_t, double>> values_;  // all rows' metrics: no allocation per row
   std::vector<std::string> metric_columns_;
   std::unordered_map<std::string, std::uint32_t> metric_index_;
   std::vector<std::string> extra_columns_;  // first-seen order
