@@ -11,13 +11,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
-#include <tuple>
 
 #include "e2e/e2e_util.hpp"
 #include "synetune/blackboxes/blackbox.hpp"
@@ -60,7 +58,9 @@ std::vector<Decision> rung_decisions(const fs::path& exp) {
 }
 
 // Index of the first decision that depends on an ordering tie: another trial reached the
-// same rung less than `tie` (simulated seconds) before or after it.
+// same rung less than `tie` (simulated seconds) before or after it. Decisions are compared up
+// to there only: one that went the other way changes when a worker frees, hence the timing
+// of everything after it.
 std::size_t first_tie_dependent(const std::vector<Decision>& d, double tie) {
   for (std::size_t i = 0; i < d.size(); ++i)
     for (std::size_t k = 0; k < d.size(); ++k)
