@@ -18,6 +18,7 @@
 #include "synetune/backends/simulator_backend.hpp"
 #include "synetune/blackboxes/blackbox.hpp"
 #include "synetune/core/rng.hpp"
+#include "synetune/experiments/benchmark_runner.hpp"
 #include "synetune/registry.hpp"
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/tuner.hpp"
@@ -122,14 +123,7 @@ void BM_SimulatorTuner_Results(benchmark::State& state, const std::string& metho
   for (auto _ : state) {
     const double cpu0 = cpu_seconds();
     {
-      MethodSpec spec;
-      spec.space = bb->config_space();
-      spec.problem.metric = bb->default_metric();
-      spec.problem.mode = bb->default_mode();
-      spec.problem.resource_attr = bb->resource_attr();
-      spec.problem.max_t = static_cast<double>(bb->max_resource());
-      spec.seed = static_cast<std::uint64_t>(run);
-      spec.restrict_configurations = bb->configurations();
+      const MethodSpec spec = method_spec_for(*bb, static_cast<std::uint64_t>(run));
       SimulatorOptions so;
       so.seed = derive_seed(static_cast<std::uint64_t>(run), "simulator");
       TunerOptions to;

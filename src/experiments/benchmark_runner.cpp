@@ -18,6 +18,20 @@
 #include "synetune/tuner/tuner.hpp"
 
 namespace synetune {
+
+MethodSpec method_spec_for(const Blackbox& blackbox, std::uint64_t seed, Json options) {
+  MethodSpec spec;
+  spec.space = blackbox.config_space();
+  spec.problem.metric = blackbox.default_metric();
+  spec.problem.mode = blackbox.default_mode();
+  spec.problem.resource_attr = blackbox.resource_attr();
+  spec.problem.max_t = static_cast<double>(blackbox.max_resource());
+  spec.options = std::move(options);
+  spec.seed = seed;
+  spec.restrict_configurations = blackbox.configurations();
+  return spec;
+}
+
 namespace {
 
 // Turns a raw metric value into the plotted value: normalized regret where the optimum is
@@ -71,16 +85,7 @@ std::string sanitize(std::string s) {
 
 void run_one(const BenchmarkRunnerOptions& o, RunCurve& run) {
   auto bb = load_blackbox(run.benchmark);
-  MethodSpec spec;
-  spec.space = bb->config_space();
-  spec.problem.metric = bb->default_metric();
-  spec.problem.mode = bb->default_mode();
-  spec.problem.resource_attr = bb->resource_attr();
-  spec.problem.max_t = static_cast<double>(bb->max_resource());
-  spec.options = o.method_options;
-  spec.seed = run.seed;
-  spec.restrict_configurations = bb->configurations();
-  auto scheduler = make_scheduler(run.method, spec);
+  auto scheduler = make_scheduler(run.method, method_spec_for(*bb, run.seed, o.method_options));
   SimulatorOptions so;
   so.seed = derive_seed(run.seed, "simulator");
   auto backend = std::make_unique<SimulatorBackend>(bb, so);

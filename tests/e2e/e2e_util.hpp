@@ -99,6 +99,15 @@ inline CliRun run_cli(const std::vector<std::string>& args, const fs::path& root
   return r;
 }
 
+/// The "training epoch k" lines of a trial's std.out (examples/checkpoint_example.py), in order.
+inline std::vector<int> trained_epochs(const fs::path& trial_dir) {
+  std::vector<int> out;
+  std::istringstream in(read_file(trial_dir / "std.out"));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("training epoch ", 0) == 0) out.push_back(std::stoi(line.substr(15)));
+  return out;
+}
+
 inline std::vector<Json> journal(const fs::path& experiment, const std::string& event = "") {
   std::vector<Json> lines;
   read_journal(experiment / "journal.jsonl", [&](const Json& j) {

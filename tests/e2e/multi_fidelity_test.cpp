@@ -9,15 +9,6 @@
 namespace synetune::e2e {
 namespace {
 
-// "training epoch k" lines of a trial's std.out, in order.
-std::vector<int> trained_epochs(const fs::path& trial_dir) {
-  std::vector<int> out;
-  std::istringstream in(read_file(trial_dir / "std.out"));
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("training epoch ", 0) == 0) out.push_back(std::stoi(line.substr(15)));
-  return out;
-}
-
 TEST(MultiFidelity, PromotionAshaResumesFromCheckpointWithoutRetraining) {
   TempRoot root;
   CliRun r = run_cli({"tune", "--entry-point", (source_dir() / "examples/checkpoint_example.py").string(),

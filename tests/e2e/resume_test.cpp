@@ -78,14 +78,6 @@ std::multiset<std::pair<long, long>> table_results(const fs::path& exp) {
   return out;
 }
 
-std::vector<int> trained_epochs(const fs::path& trial_dir) {
-  std::vector<int> out;
-  std::istringstream in(read_file(trial_dir / "std.out"));
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("training epoch ", 0) == 0) out.push_back(std::stoi(line.substr(15)));
-  return out;
-}
-
 // SIGKILL the tuner in the middle of a promotion-type ASHA run on the local backend, once
 // some trials are paused at a rung, then `synetune resume` it.
 TEST(ResumeE2E, LocalAshaKilledWithSigkillResumesWithoutLosingOrDuplicatingResults) {

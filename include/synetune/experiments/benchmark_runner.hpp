@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "synetune/blackboxes/blackbox.hpp"
 #include "synetune/core/json.hpp"
+#include "synetune/registry.hpp"
 
 namespace synetune {
 
@@ -49,5 +51,9 @@ struct BenchmarkReport {
 /// Runs everything and writes `<output_dir>/summary.md`, `<output_dir>/curves.csv`,
 /// `<output_dir>/<benchmark>.png` (+ .gp script). Throws InvalidArgument on a bad option.
 BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& options);
+
+/// What a method needs to run on a blackbox: its space, metric, mode, resource attribute and
+/// max_t, restricted to the table's configurations (as Syne Tune's simulator does).
+MethodSpec method_spec_for(const Blackbox& blackbox, std::uint64_t seed, Json options = Json::object());
 
 }  // namespace synetune
