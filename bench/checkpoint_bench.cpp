@@ -1,10 +1,10 @@
 // Tuner checkpoint of an experiment with 10,000 trials (ASHA, up to 100,000 results seen).
 //   BM_Checkpoint_LoopBlocked: what the event loop spends per checkpoint (the fork of the
-//     writer process).
+//     saving process).
 //   BM_Checkpoint_BackgroundWrite: from the fork to the file being on disk.
 //   BM_Checkpoint_Write: the whole write (JSON of tuner state, scheduler with searcher and
 //     RNG, and backend; serialization; temporary file, fsync, rename), done by the forked
-//     writer off the loop. Target for both: < 50 ms.
+//     saving process off the loop. Target for both: < 50 ms.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -16,7 +16,7 @@
 #include "synetune/schedulers/hyperband_scheduler.hpp"
 #include "synetune/searchers/random_searcher.hpp"
 #include "synetune/tuner/results_table.hpp"
-#include "tuner/checkpoint_writer.hpp"
+#include "tuner/background_saver.hpp"
 #include "tuner/tuner_state.hpp"
 
 namespace synetune {
@@ -97,11 +97,12 @@ Experiment& experiment() {
 
 void BM_Checkpoint_LoopBlocked(benchmark::State& st) {
   Experiment& e = experiment();
-  CheckpointWriter writer(e.dir / "tuner.json");
+  BackgroundSaver saver;
   for (auto _ : st) {
-    writer.write_async([&] { return dump_json_python(*new Json(e.snapshot())); });  // as the tuner does
+    // As the tuner does.
+    saver.run_async([&] { write_file_atomically(e.dir / "tuner.json", dump_json_python(*new Json(e.snapshot()))); });
     st.PauseTiming();
-    writer.wait();  // the next interval's write starts after this one ended
+    saver.wait();  // the next interval's save starts after this one ended
     st.ResumeTiming();
   }
   st.counters["trials"] = kTrials;
@@ -113,10 +114,10 @@ BENCHMARK(BM_Checkpoint_LoopBlocked)->Unit(benchmark::kMillisecond)->Iterations(
 // is the figure (the work is in the child, not in this process's CPU time).
 void BM_Checkpoint_BackgroundWrite(benchmark::State& st) {
   Experiment& e = experiment();
-  CheckpointWriter writer(e.dir / "tuner.json");
+  BackgroundSaver saver;
   for (auto _ : st) {
-    writer.write_async([&] { return dump_json_python(*new Json(e.snapshot())); });
-    const std::string err = writer.wait();
+    saver.run_async([&] { write_file_atomically(e.dir / "tuner.json", dump_json_python(*new Json(e.snapshot()))); });
+    const std::string err = saver.wait();
     if (!err.empty()) st.SkipWithError(err.c_str());
   }
 }
@@ -126,7 +127,7 @@ void BM_Checkpoint_Write(benchmark::State& st) {
   Experiment& e = experiment();
   std::size_t bytes = 0;
   for (auto _ : st) {
-    // As in the tuner's forked writer, which exits without freeing the document.
+    // As in the tuner's forked saver, which exits without freeing the document.
     const std::string text = dump_json_python(*new Json(e.snapshot()));
     write_file_atomically(e.dir / "tuner.json", text);
     bytes = text.size();

@@ -17,7 +17,7 @@
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/results_table.hpp"
-#include "tuner/checkpoint_writer.hpp"
+#include "tuner/background_saver.hpp"
 #include "tuner/progress.hpp"
 #include "tuner/tuner_state.hpp"
 
@@ -79,7 +79,7 @@ struct Tuner::Impl {
   TunerState state;  // trial table, status, counters: everything a checkpoint needs
   ResultsTable table;
   std::unique_ptr<JournalWriter> journal;
-  std::unique_ptr<CheckpointWriter> checkpoint_writer;  // writes tuner.json off the loop
+  BackgroundSaver saver;  // periodic saves of results.csv.zip and tuner.json, off the loop
   bool resumed = false;
   // Tuner time = backend clock - clock_shift. On a resume the shift maps the backend clock
   // onto the time already used; a simulator restores its clock, so the shift is exactly 0 and
@@ -95,7 +95,6 @@ struct Tuner::Impl {
   void apply_decision(TrialRecord& rec, Decision d, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
-  void write_checkpoint(bool final);
   TuningSummary finish(const std::string& reason, double t);
   // Resume support.
   void load_from(const std::filesystem::path& p);
@@ -307,33 +306,28 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
   }
 }
 
-void Tuner::Impl::write_checkpoint(bool final) {
-  if (!opts.write_checkpoint) return;
-  if (!checkpoint_writer) checkpoint_writer = std::make_unique<CheckpointWriter>(path / "tuner.json");
-  const std::int64_t offset = journal->offset();
-  if (final) {
-    checkpoint_writer->write_now(
-        [&] { return dump_json_python(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset)); });
-    return;
-  }
-  checkpoint_writer->write_async([&] {
-    // In the forked writer, which exits right after: freeing the document's many small
-    // objects would only cost time.
-    auto* doc = new Json(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset));
-    return dump_json_python(*doc);
-  });
-}
-
 void Tuner::Impl::save(double t) {
   state.status.wallclock_time = t;
-  table.write_csv_zip(path / "results.csv.zip");
-  write_checkpoint(false);
+  const std::int64_t offset = journal->offset();
+  saver.run_async([&] {
+    table.write_csv_zip(path / "results.csv.zip");
+    if (!opts.write_checkpoint) return;
+    // The forked saver exits right after: freeing the document's many small objects would
+    // only cost time.
+    const auto* doc = new Json(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset));
+    write_file_atomically(path / "tuner.json", dump_json_python(*doc));
+  });
 }
 
 TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   state.status.wallclock_time = t;
   // The checkpoint is taken before the running trials are stopped: a resume continues them.
-  write_checkpoint(true);
+  saver.run_now([&] {
+    if (!opts.write_checkpoint) return;
+    const std::int64_t offset = journal->offset();
+    write_file_atomically(path / "tuner.json",
+                          dump_json_python(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset)));
+  });
   backend->stop_all();
   for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, kEndOfTuning, t);
   journal->tuning_end(t, reason);

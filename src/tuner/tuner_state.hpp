@@ -65,8 +65,8 @@ class TunerState {
   TrialId best_id_ = -1;
 };
 
-/// The content of `tuner.json` (see docs/checkpoint.md), built by the CheckpointWriter's
-/// forked child from its copy of the tuner.
+/// The content of `tuner.json` (see docs/checkpoint.md); periodic saves build it in the
+/// BackgroundSaver's forked child, from its copy of the tuner.
 Json tuner_checkpoint_json(const TunerState& state, const Scheduler& scheduler,
                                   const Backend& backend, const TunerOptions& opts,
                                   std::int64_t journal_offset);
