@@ -22,24 +22,21 @@ InitialScoring parse_initial_scoring(const std::string& s) {
 }
 
 void BayesOptOptions::validate() const {
-  std::string errors;
-  auto check = [&](bool ok, const std::string& msg) {
-    if (!ok) errors += (errors.empty() ? "" : "; ") + msg;
-  };
-  check(num_init_random >= 0, "num_init_random must be >= 0");
-  check(num_init_candidates >= 1, "num_init_candidates must be >= 1");
-  check(num_local_starts >= 1, "num_local_starts must be >= 1");
-  check(num_incumbent_starts >= 0, "num_incumbent_starts must be >= 0");
-  check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
-  check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
-  check(acq_opt_maxiter >= 1, "acq_opt_maxiter must be >= 1");
-  check(ei_jitter >= 0, "ei_jitter must be >= 0");
-  check(num_fantasy_samples >= 1, "num_fantasy_samples must be >= 1");
-  check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
-  check(max_size_top_fraction >= 0 && max_size_top_fraction <= 1,
+  OptionErrors errors;
+  errors.check(num_init_random >= 0, "num_init_random must be >= 0");
+  errors.check(num_init_candidates >= 1, "num_init_candidates must be >= 1");
+  errors.check(num_local_starts >= 1, "num_local_starts must be >= 1");
+  errors.check(num_incumbent_starts >= 0, "num_incumbent_starts must be >= 0");
+  errors.check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
+  errors.check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
+  errors.check(acq_opt_maxiter >= 1, "acq_opt_maxiter must be >= 1");
+  errors.check(ei_jitter >= 0, "ei_jitter must be >= 0");
+  errors.check(num_fantasy_samples >= 1, "num_fantasy_samples must be >= 1");
+  errors.check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
+  errors.check(max_size_top_fraction >= 0 && max_size_top_fraction <= 1,
         "max_size_top_fraction must be in [0, 1]");
-  check(exponent_cost > 0, "exponent_cost must be > 0");
-  if (!errors.empty()) throw InvalidArgument("BayesOptOptions: " + errors);
+  errors.check(exponent_cost > 0, "exponent_cost must be > 0");
+  errors.throw_if_any("BayesOptOptions");
 }
 
 BayesOptOptions BayesOptOptions::from_json(const Json& j) {

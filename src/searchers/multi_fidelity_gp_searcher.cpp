@@ -10,26 +10,23 @@
 namespace synetune {
 
 void MultiFidelityGPOptions::validate() const {
-  std::string errors;
-  auto check = [&](bool ok, const std::string& msg) {
-    if (!ok) errors += (errors.empty() ? "" : "; ") + msg;
-  };
-  check(num_init_random >= 0, "num_init_random must be >= 0");
-  check(num_init_candidates >= 1, "num_init_candidates must be >= 1");
-  check(max_restricted_candidates >= 1, "max_restricted_candidates must be >= 1");
-  check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
-  check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
-  check(opt_skip_init_length >= 0, "opt_skip_init_length must be >= 0");
-  check(opt_skip_period >= 1, "opt_skip_period must be >= 1");
-  check(num_fantasy_samples >= 1, "num_fantasy_samples must be >= 1");
-  check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
-  check(resource_acq_bohb_threshold >= 1, "resource_acq_bohb_threshold must be >= 1");
-  check(hypertune_distribution_num_samples >= 1, "hypertune_distribution_num_samples must be >= 1");
-  check(max_t >= 1, "max_t must be >= 1 (set the problem's max_t or option 'max_t')");
+  OptionErrors errors;
+  errors.check(num_init_random >= 0, "num_init_random must be >= 0");
+  errors.check(num_init_candidates >= 1, "num_init_candidates must be >= 1");
+  errors.check(max_restricted_candidates >= 1, "max_restricted_candidates must be >= 1");
+  errors.check(opt_nstarts >= 1, "opt_nstarts must be >= 1");
+  errors.check(opt_maxiter >= 1, "opt_maxiter must be >= 1");
+  errors.check(opt_skip_init_length >= 0, "opt_skip_init_length must be >= 0");
+  errors.check(opt_skip_period >= 1, "opt_skip_period must be >= 1");
+  errors.check(num_fantasy_samples >= 1, "num_fantasy_samples must be >= 1");
+  errors.check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
+  errors.check(resource_acq_bohb_threshold >= 1, "resource_acq_bohb_threshold must be >= 1");
+  errors.check(hypertune_distribution_num_samples >= 1, "hypertune_distribution_num_samples must be >= 1");
+  errors.check(max_t >= 1, "max_t must be >= 1 (set the problem's max_t or option 'max_t')");
   for (std::size_t i = 0; i < rung_levels.size(); ++i)
-    check(rung_levels[i] >= 1 && rung_levels[i] < max_t && (i == 0 || rung_levels[i] > rung_levels[i - 1]),
-          "rung_levels must be increasing, in [1, max_t)");
-  if (!errors.empty()) throw InvalidArgument("multi-fidelity GP searcher: " + errors);
+    errors.check(rung_levels[i] >= 1 && rung_levels[i] < max_t && (i == 0 || rung_levels[i] > rung_levels[i - 1]),
+                 "rung_levels must be increasing, in [1, max_t)");
+  errors.throw_if_any("multi-fidelity GP searcher");
 }
 
 const std::vector<std::string>& MultiFidelityGPOptions::json_keys() {

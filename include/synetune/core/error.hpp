@@ -28,4 +28,20 @@ class BackendError : public Error {
   using Error::Error;
 };
 
+/// Collects every violated option constraint, so that one InvalidArgument names them all
+/// (the user fixes them in one go instead of one per run).
+class OptionErrors {
+ public:
+  void check(bool ok, const std::string& message) {
+    if (!ok) errors_ += (errors_.empty() ? "" : "; ") + message;
+  }
+  /// Throws InvalidArgument("<context>: <messages>") if any check failed.
+  void throw_if_any(const std::string& context) const {
+    if (!errors_.empty()) throw InvalidArgument(context + ": " + errors_);
+  }
+
+ private:
+  std::string errors_;
+};
+
 }  // namespace synetune
