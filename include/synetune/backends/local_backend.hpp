@@ -90,6 +90,9 @@ class LocalBackend : public Backend {
   std::string name() const override { return "LocalBackend"; }
   Json save_state() const override;
   void load_state(const Json& state) override;
+  /// Re-attaches none (a trial's output went through the dead tuner's pipe); kills what the
+  /// previous tuner left running of these trials (`<trial>/pid`), so the tuner restarts them.
+  std::vector<TrialId> reattach(const std::vector<TrialId>& running) override;
 
   /// The argv a trial is started with (interpreter, entry, extra args, config, checkpoint dir).
   std::vector<std::string> trial_argv(TrialId trial_id, const Config& config) const;

@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <limits>
+#include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include "backends/local/metric_line_parser.hpp"
@@ -37,6 +40,24 @@ void write_file(const fs::path& p, std::string_view text) {
   ssize_t n = ::write(fd, text.data(), text.size());
   ::close(fd);
   if (n != static_cast<ssize_t>(text.size())) throw StorageError("cannot write " + p.string());
+}
+
+// Field 22 of /proc/<pid>/stat (clock ticks after boot): with the pid, names one process
+// for good, as pids are reused. 0 if there is no such process, or it is a zombie.
+unsigned long long process_start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string state, field;
+  fields >> state;
+  if (state == "Z" || state == "X") return 0;
+  for (int i = 4; i < 22 && fields >> field; ++i) {
+  }
+  unsigned long long start = 0;
+  fields >> start;
+  return start;
 }
 
 std::string last_lines(const std::string& text, int n) {
@@ -103,6 +124,13 @@ struct LocalBackend::Impl {
     return *env;
   }
 
+  // `<trial>/pid`: the trial's process group and its start time, so that a later tuner (a
+  // resume after this one was killed) can tell the trial's processes from a reused pid and
+  // stop what still runs before restarting the trial.
+  static void record_process(const fs::path& dir, pid_t pid) {
+    std::ofstream(dir / "pid") << pid << ' ' << process_start_time(pid) << '\n';
+  }
+
   void close_fd(Proc& p, int kind) {
     if (p.fds[kind] < 0) return;
     // Explicit DEL: close() alone keeps the registration while another process holds a copy of
@@ -138,6 +166,7 @@ struct LocalBackend::Impl {
       return;
     }
     (void)config;
+    record_process(dir, sp.pid);
     p->pid = sp.pid;
     p->fds[kPidfd] = sp.pidfd;
     p->fds[kOut] = sp.out_fd;
@@ -497,6 +526,24 @@ void LocalBackend::stop_all() {
     std::error_code ec;
     for (TrialId id : d.started) fs::remove_all(d.trial_path(id) / "checkpoints", ec);
   }
+}
+
+std::vector<TrialId> LocalBackend::reattach(const std::vector<TrialId>& running) {
+  // A killed tuner leaves its trials running until they next print. They cannot be
+  // re-attached (their stdout pipe went with the tuner), so they are stopped before being
+  // restarted from their checkpoints: no two processes train one trial, nor hold its GPU.
+  for (TrialId id : running) {
+    std::ifstream in(trial_path(id) / "pid");
+    pid_t pid = 0;
+    unsigned long long start = 0;
+    if (!(in >> pid >> start) || pid <= 1 || start == 0 || process_start_time(pid) != start) continue;
+    ::kill(-pid, SIGKILL);
+    for (int i = 0; i < 200 && process_start_time(pid) == start; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::cerr << "[synetune] stopped trial " << id << "'s process " << pid
+              << ", left running by the previous tuner; it restarts from its checkpoint\n";
+  }
+  return running;
 }
 
 BackendCapabilities LocalBackend::capabilities() const {

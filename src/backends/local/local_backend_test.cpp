@@ -4,7 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 
+#include <sys/wait.h>
+
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "backends/local/local_test_util.hpp"
 #include "backends/local/process.hpp"
@@ -260,6 +264,73 @@ TEST(LocalBackend, NoCudaVariableWithFewerThanTwoGpus) {
   ::unsetenv("CUDA_VISIBLE_DEVICES");
   ASSERT_EQ(count_kind(ev, Kind::kResult), 1);
   EXPECT_EQ(ev[0].result.extra["cuda"], "7");  // rotation off: environment untouched
+}
+
+}  // namespace
+}  // namespace synetune
+
+namespace synetune {
+namespace {
+
+// Alive and not a zombie (a reparented zombie may linger until init reaps it).
+bool alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z' &&
+         stat[close + 2] != 'X';
+}
+
+// Some member of process group `pgid` is alive (zombies do not count).
+bool group_alive(pid_t pgid) {
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    fields >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != "Z" && state != "X") return true;
+  }
+  return false;
+}
+
+TEST(LocalBackend, ResumeStopsTrialProcessesAKilledTunerLeftRunning) {
+  TempDir tmp;
+  LocalBackendOptions opt;
+  opt.entry_point = tmp.script("train.sh", "#!/bin/sh\ntrap '' TERM\nsleep 30\n");
+  opt.visible_gpus_override = std::vector<int>{};
+  const fs::path exp = tmp.path() / "exp";
+  // A tuner that dies without cleaning up (as with SIGKILL): its trial keeps running.
+  const pid_t tuner = ::fork();
+  ASSERT_GE(tuner, 0);
+  if (tuner == 0) {
+    LocalBackend b(opt);
+    b.set_tuner_path(exp);
+    b.start(0, Json{{"x", 1}}, std::nullopt);
+    b.start(1, Json{{"x", 2}}, std::nullopt);
+    ::_exit(0);  // no destructor: nothing is stopped
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(tuner, &status, 0), tuner);
+  std::ifstream pid_file(exp / "0" / "pid");
+  pid_t trial_pid = 0;
+  ASSERT_TRUE(pid_file >> trial_pid) << "no pid file";
+  ASSERT_TRUE(alive(trial_pid));
+  // Trial 1's pid file names a process that is gone (or a reused pid): left alone.
+  std::ofstream(exp / "1" / "pid") << ::getpid() << " 1\n";
+
+  LocalBackend next(opt);
+  next.set_tuner_path(exp);
+  EXPECT_EQ(next.reattach({0, 1}), (std::vector<TrialId>{0, 1}));  // both to be restarted
+  EXPECT_FALSE(alive(trial_pid)) << "the stale trial process survived the resume";
+  EXPECT_TRUE(alive(::getpid()));
+  // The whole process group went: the script's `sleep` child too.
+  EXPECT_FALSE(group_alive(trial_pid));
 }
 
 }  // namespace
