@@ -236,8 +236,10 @@ Json HyperbandScheduler::metadata() const {
 // a config only for trials that may still run: a finished trial's config is never read again.
 Json HyperbandScheduler::save_state() const {
   // Sorted by trial id so that the state is deterministic.
-  std::map<TrialId, const TrialState*> sorted;
-  for (const auto& [id, st] : trials_) sorted.emplace(id, &st);
+  std::vector<std::pair<TrialId, const TrialState*>> sorted;
+  sorted.reserve(trials_.size());
+  for (const auto& [id, st] : trials_) sorted.emplace_back(id, &st);
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Json ids = Json::array(), brackets = Json::array(), next_rung = Json::array(),
        resume_from = Json::array(), status = Json::array(), configs = Json::object();
   for (Json* col : {&ids, &brackets, &next_rung, &resume_from, &status})

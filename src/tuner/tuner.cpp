@@ -503,12 +503,17 @@ void Tuner::Impl::load_from(const std::filesystem::path& p) {
     return;
   }
   // Lines after the checkpoint bring the state (and the scheduler) up to date; all lines
-  // rebuild the results table.
+  // rebuild the results table, and give finished trials their configs (not in tuner.json).
+  std::set<TrialId> without_config;
+  for (const auto& rec : state.trials())
+    if (rec.trial.config.is_null()) without_config.insert(rec.trial.trial_id);
   std::int64_t pos = 0;
   read_journal(p / "journal.jsonl", [&](const Json& line) {
     const std::string ev = line.value("event", "");
     if (ev == "trial_start") {
-      table.set_config(line.at("trial_id").get<TrialId>(), line.at("config"));
+      const TrialId id = line.at("trial_id").get<TrialId>();
+      table.set_config(id, line.at("config"));
+      if (without_config.count(id)) state.find(id)->trial.config = line.at("config");
     } else if (ev == "result") {
       Result r = Result::from_json(line.at("trial_id").get<TrialId>(), line.at("result"));
       table.add(r, parse_decision(line.value("decision", "CONTINUE")),

@@ -89,13 +89,14 @@ Json TunerState::to_json() const {
     col->get_ref<Json::array_t&>().reserve(n);
   auto number_or_null = [](double v) { return std::isnan(v) ? Json() : Json(v); };
   for (const auto& r : trials_) {
+    // Configs and last results are read again only for trials that may still run; a finished
+    // trial's config is in the journal (its trial_start line), where a resume takes it from.
+    const bool may_run = r.trial.status == TrialStatus::kInProgress || r.trial.status == TrialStatus::kPaused;
     ids.push_back(r.trial.trial_id);
-    configs.push_back(r.trial.config);
+    configs.push_back(may_run ? r.trial.config : Json());
     statuses.push_back(to_string(r.trial.status));
     created.push_back(r.trial.creation_time);
     num_results.push_back(r.num_results);
-    // Read only by schedulers of trials that may still run (on_trial_complete).
-    const bool may_run = r.trial.status == TrialStatus::kInProgress || r.trial.status == TrialStatus::kPaused;
     last_results.push_back(may_run ? r.last_result.to_json() : Json());
     best.push_back(number_or_null(r.best));
     max_cost.push_back(r.max_cost);
@@ -158,10 +159,10 @@ void TunerState::from_json(const Json& j) {
     };
     const double nan = std::numeric_limits<double>::quiet_NaN();
     TrialRecord r;
-    if (!t.get("trial_id") || !t.get("config") || !t.get("status"))
-      throw StorageError("trial " + std::to_string(i) + " of the checkpoint lacks its id, config or status");
+    if (!t.get("trial_id") || !t.get("status"))
+      throw StorageError("trial " + std::to_string(i) + " of the checkpoint lacks its id or status");
     r.trial.trial_id = t.get("trial_id")->get<TrialId>();
-    r.trial.config = *t.get("config");
+    if (const Json* config = t.get("config")) r.trial.config = *config;  // null: in the journal
     r.trial.status = parse_trial_status(t.get("status")->get<std::string>());
     r.trial.creation_time = number("creation_time", 0.0);
     r.num_results = static_cast<std::int64_t>(number("num_results", 0.0));

@@ -287,9 +287,19 @@ namespace {
 TEST_F(TunerTest, ResumeContinuesWithoutLosingOrDuplicatingResults) {
   auto o = options();
   o.stop_criterion.max_num_evaluations = 4;
+  TuningSummary before;
   {
     Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
-    tuner.run();
+    before = tuner.run();
+  }
+  ASSERT_GE(before.best_trial_id, 0);
+  {
+    // Finished trials' configs come back from the journal (tuner.json leaves them out).
+    auto again = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(),
+                             std::make_unique<FakeBackend>(), o);  // stops at once
+    const TuningSummary same = again->run();
+    EXPECT_EQ(same.best_trial_id, before.best_trial_id);
+    EXPECT_EQ(same.best_config, before.best_config);
   }
   const std::size_t first_part = journal().size();
   auto o2 = options();
@@ -297,6 +307,7 @@ TEST_F(TunerTest, ResumeContinuesWithoutLosingOrDuplicatingResults) {
   auto tuner = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(),
                            std::make_unique<FakeBackend>(), o2);
   TuningSummary sum = tuner->run();
+  EXPECT_FALSE(sum.best_config.is_null());
   EXPECT_GT(journal().size(), first_part);
   EXPECT_GE(sum.status.num_trials_finished(), 7);
   std::map<long, std::vector<double>> epochs;

@@ -43,6 +43,25 @@ TEST(ResumeE2E, SimulatorResumeIsBitForBitEqualToAnUninterruptedRun) {
 }
 
 
+// tuner.json leaves out finished trials' configs; a resume takes them from the journal.
+TEST(ResumeE2E, FinishedTrialsKeepTheirConfigsAcrossAResume) {
+  TempRoot root;
+  CliRun first = run_cli({"tune", "--backend", "simulator", "--benchmark", "branin", "--method", "RandomSearch",
+                          "--max-num-evaluations", "20", "--experiment-root", root.path().string(),
+                          "--tuner-name", "b"},
+                         root.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CliRun again = run_cli({"resume", "b", "--root", root.path().string()}, root.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto best = [](const std::string& out) {
+    const auto at = out.find("Best config");
+    return at == std::string::npos ? std::string() : out.substr(at);
+  };
+  ASSERT_NE(best(first.out), "");
+  EXPECT_EQ(best(again.out), best(first.out));
+  EXPECT_EQ(best(again.out).find("null"), std::string::npos);
+}
+
 // (trial_id, epoch) of every result line in the journal.
 std::multiset<std::pair<long, long>> journal_results(const fs::path& exp) {
   std::multiset<std::pair<long, long>> out;
