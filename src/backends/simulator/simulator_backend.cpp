@@ -331,10 +331,16 @@ std::int64_t SimulatorBackend::last_fidelity(TrialId trial_id) const {
 
 Json SimulatorBackend::save_state() const {
   const Impl& m = *impl_;
-  Json trials = Json::array();
+  // Trials that may run again in full; of finished ones only what a warm start reads (their
+  // progress), as [id, state, last_fidelity]: a long simulation has many thousands.
+  Json trials = Json::array(), finished = Json::array();
   for (std::size_t id = 0; id < m.trials.size(); ++id) {
     const auto& t = m.trials[id];
     if (t.state == TrialState::kNone) continue;
+    if (t.state == TrialState::kStopped || t.state == TrialState::kDone) {
+      finished.push_back(Json::array({id, static_cast<int>(t.state), t.last_fidelity}));
+      continue;
+    }
     trials.push_back({{"trial_id", id}, {"state", static_cast<int>(t.state)}, {"config", t.config},
                       {"config_index", t.config_index}, {"seed", t.seed},
                       {"last_fidelity", t.last_fidelity}, {"max_fidelity", t.max_fidelity},
@@ -348,7 +354,8 @@ Json SimulatorBackend::save_state() const {
   Json events = Json::array();
   for (const Event& e : live) events.push_back({e.time, e.seq, e.trial, e.gen, e.fidelity});
   return {{"backend", "SimulatorBackend"}, {"blackbox", blackbox_->name()}, {"now", m.now},
-          {"seq", m.seq}, {"trials", trials}, {"events", events}};
+          {"seq", m.seq}, {"trials", std::move(trials)}, {"finished_trials", std::move(finished)},
+          {"events", std::move(events)}};
 }
 
 void SimulatorBackend::load_state(const Json& state) {
@@ -377,6 +384,11 @@ void SimulatorBackend::load_state(const Json& state) {
       t.curve = t.config_index >= 0
                     ? blackbox_->curve_at(static_cast<std::size_t>(t.config_index), t.seed)
                     : blackbox_->curve(t.config, t.seed, t.scratch);
+    }
+    for (const auto& f : state.value("finished_trials", Json::array())) {
+      auto& t = m.trial(f.at(0).get<TrialId>(), true);
+      t.state = static_cast<TrialState>(f.at(1).get<int>());
+      t.last_fidelity = f.at(2).get<std::int64_t>();
     }
     m.heap.clear();
     for (const auto& e : state.at("events"))
