@@ -1,6 +1,7 @@
 // ConfigSpace: validated ordered hyperparameters; sampling, casting, midpoint, match strings.
 #include "synetune/space/config_space.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -122,8 +123,10 @@ std::string ConfigSpace::match_string(const Config& config) const {
         [&](const auto& x) -> std::string {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, FloatDomain>) {
-            std::snprintf(buf, sizeof buf, "%.6e", v.get<double>());
-            return buf;
+            // Same text as printf's "%.6e", without its locale and varargs overhead (hot:
+            // once per suggestion and per restricted configuration).
+            const auto r = std::to_chars(buf, buf + sizeof buf, v.get<double>(), std::chars_format::scientific, 6);
+            return std::string(buf, r.ptr);
           } else if constexpr (std::is_same_v<T, IntDomain>) {
             return std::to_string(v.get<std::int64_t>());
           } else if constexpr (std::is_same_v<T, CategoricalDomain> ||
