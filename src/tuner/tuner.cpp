@@ -95,6 +95,7 @@ struct Tuner::Impl {
   void apply_decision(TrialRecord& rec, Decision d, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
+  void write_checkpoint(std::int64_t journal_offset, bool in_saver_child);
   TuningSummary finish(const std::string& reason, double t);
   // Resume support.
   void load_from(const std::filesystem::path& p);
@@ -306,28 +307,29 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
   }
 }
 
+void Tuner::Impl::write_checkpoint(std::int64_t journal_offset, bool in_saver_child) {
+  if (!opts.write_checkpoint) return;
+  auto doc = std::make_unique<Json>(tuner_checkpoint_json(state, *scheduler, *backend, opts, journal_offset));
+  write_file_atomically(path / "tuner.json", dump_json_python(*doc));
+  // The forked saver exits right after: freeing the document's many small objects would
+  // only cost time.
+  if (in_saver_child) (void)doc.release();
+}
+
 void Tuner::Impl::save(double t) {
   state.status.wallclock_time = t;
   const std::int64_t offset = journal->offset();
   saver.run_async([&] {
     table.write_csv_zip(path / "results.csv.zip");
-    if (!opts.write_checkpoint) return;
-    // The forked saver exits right after: freeing the document's many small objects would
-    // only cost time.
-    const auto* doc = new Json(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset));
-    write_file_atomically(path / "tuner.json", dump_json_python(*doc));
+    write_checkpoint(offset, /*in_saver_child=*/true);
   });
 }
 
 TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   state.status.wallclock_time = t;
   // The checkpoint is taken before the running trials are stopped: a resume continues them.
-  saver.run_now([&] {
-    if (!opts.write_checkpoint) return;
-    const std::int64_t offset = journal->offset();
-    write_file_atomically(path / "tuner.json",
-                          dump_json_python(tuner_checkpoint_json(state, *scheduler, *backend, opts, offset)));
-  });
+  const std::int64_t offset = journal->offset();
+  saver.run_now([&] { write_checkpoint(offset, /*in_saver_child=*/false); });
   backend->stop_all();
   for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, kEndOfTuning, t);
   journal->tuning_end(t, reason);
