@@ -1,5 +1,7 @@
 #include "synetune/core/json.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -68,29 +70,6 @@ void restore_non_finite(Json& j) {
   }
 }
 
-void quote_for_dump(Json& j, bool& any) {
-  if (j.is_number_float()) {
-    double v = j.get<double>();
-    if (std::isnan(v)) j = kNaN, any = true;
-    else if (std::isinf(v)) j = v > 0 ? kPosInf : kNegInf, any = true;
-  } else if (j.is_structured()) {
-    for (auto& v : j) quote_for_dump(v, any);
-  }
-}
-
-bool has_non_finite(const Json& j) {
-  if (j.is_number_float()) return !std::isfinite(j.get<double>());
-  if (j.is_structured())
-    for (const auto& v : j)
-      if (has_non_finite(v)) return true;
-  return false;
-}
-
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-}
-
 }  // namespace
 
 Json parse_json_lenient(std::string_view text) {
@@ -106,20 +85,83 @@ Json parse_json_lenient(std::string_view text) {
   }
 }
 
-std::string dump_json_python(const Json& j) {
-  // Copying a large document costs more than dumping it: copy only when there is something
-  // to rewrite.
-  if (!has_non_finite(j)) return j.dump();
-  Json copy = j;
-  bool any = false;
-  quote_for_dump(copy, any);
-  std::string s = copy.dump();
-  if (any) {
-    // nlohmann escapes the sentinel's control character as \u0001.
-    replace_all(s, std::string("\"\\u0001") + (kNaN + 1) + "\"", "NaN");
-    replace_all(s, std::string("\"\\u0001") + (kPosInf + 1) + "\"", "Infinity");
-    replace_all(s, std::string("\"\\u0001") + (kNegInf + 1) + "\"", "-Infinity");
+namespace {
+void append_json_string(std::string& out, const std::string& s) {
+  for (unsigned char c : s)
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) {
+      // Escapes and UTF-8 checks exactly as nlohmann does them (rare in our documents).
+      out += Json(s).dump();
+      return;
+    }
+  out += '"';
+  out += s;
+  out += '"';
+}
+}  // namespace
+
+void append_json_python(std::string& out, const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::number_float: {
+      const double d = j.get<double>();
+      if (std::isnan(d)) {
+        out += "NaN";
+      } else if (std::isinf(d)) {
+        out += d > 0 ? "Infinity" : "-Infinity";
+      } else {
+        char buf[32];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+        out.append(buf, p);
+        // A float stays a float when read back ("3.0", not "3"): configs are matched by type.
+        if (std::none_of(buf, p, [](char c) { return c == '.' || c == 'e'; })) out += ".0";
+      }
+      return;
+    }
+    case Json::value_t::number_integer: {
+      char buf[24];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, j.get<std::int64_t>());
+      out.append(buf, p);
+      return;
+    }
+    case Json::value_t::number_unsigned: {
+      char buf[24];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, j.get<std::uint64_t>());
+      out.append(buf, p);
+      return;
+    }
+    case Json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return;
+    case Json::value_t::null: out += "null"; return;
+    case Json::value_t::string: return append_json_string(out, j.get_ref<const std::string&>());
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, it.key());
+        out += ':';
+        append_json_python(out, it.value());
+      }
+      out += '}';
+      return;
+    }
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& v : j) {
+        if (!first) out += ',';
+        first = false;
+        append_json_python(out, v);
+      }
+      out += ']';
+      return;
+    }
+    default: out += j.dump();  // binary, discarded: not in our documents
   }
+}
+
+std::string dump_json_python(const Json& j) {
+  std::string s;
+  append_json_python(s, j);
   return s;
 }
 

@@ -45,6 +45,7 @@ void append_key(std::string& out, const std::string& key) {
     out += Json(key).dump();
   }
 }
+
 }  // namespace
 
 JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
@@ -81,11 +82,13 @@ void JournalWriter::tuning_start(double time, const std::string& tuner_name, boo
 void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Config& config,
                                 std::optional<TrialId> warm_start_from) {
   line_.clear();
-  line_ += "{\"event\": \"trial_start\", \"trial_id\": " + std::to_string(id) + ", \"time\": ";
+  line_ += "{\"event\":\"trial_start\",\"trial_id\":";
+  append_integer(line_, id);
+  line_ += ",\"time\":";
   append_number(line_, time);
-  line_ += resumed ? ", \"resumed\": true, \"config\": " : ", \"resumed\": false, \"config\": ";
-  line_ += dump_json_python(config);
-  if (warm_start_from) line_ += ", \"warm_start_from\": " + std::to_string(*warm_start_from);
+  line_ += resumed ? ",\"resumed\":true,\"config\":" : ",\"resumed\":false,\"config\":";
+  append_json_python(line_, config);
+  if (warm_start_from) line_ += ",\"warm_start_from\":", append_integer(line_, *warm_start_from);
   line_ += "}\n";
   write_line(line_);
 }
@@ -94,40 +97,49 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
                            const Json& extra) {
   // One line per result: appended piecewise, without temporaries.
   line_.clear();
-  line_ += "{\"event\": \"result\", \"trial_id\": ";
+  line_ += "{\"event\":\"result\",\"trial_id\":";
   append_integer(line_, r.trial_id);
-  line_ += ", \"time\": ";
+  line_ += ",\"time\":";
   append_number(line_, time);
-  line_ += ", \"status\": \"";
+  line_ += ",\"status\":\"";
   line_ += to_string(status);
-  line_ += "\", \"decision\": \"";
+  line_ += "\",\"decision\":\"";
   line_ += to_string(decision);
-  line_ += "\", \"result\": {";
+  line_ += "\",\"result\":{";
   bool first = true;
   for (const auto& [k, v] : r.values) {
-    if (!first) line_ += ", ";
+    if (!first) line_ += ',';
     first = false;
     append_key(line_, k);
-    line_ += ": ";
+    line_ += ':';
     append_number(line_, v);
   }
   if (r.extra.is_object())
     for (auto it = r.extra.begin(); it != r.extra.end(); ++it) {
-      if (!first) line_ += ", ";
+      if (!first) line_ += ',';
       first = false;
       append_key(line_, it.key());
-      line_ += ": " + dump_json_python(it.value());
+      line_ += ':';
+      append_json_python(line_, it.value());
     }
   line_ += "}";
-  if (extra.is_object() && !extra.empty()) line_ += ", \"extra\": " + dump_json_python(extra);
+  if (extra.is_object() && !extra.empty()) line_ += ",\"extra\":", append_json_python(line_, extra);
   line_ += "}\n";
   write_line(line_);
 }
 
 void JournalWriter::status(TrialId id, double time, TrialStatus status, const std::string& reason) {
-  Json j{{"event", "status"}, {"trial_id", id}, {"time", time}, {"status", to_string(status)},
-         {"reason", reason}};
-  write_line(dump_json_python(j) + "\n");
+  line_.clear();
+  line_ += "{\"event\":\"status\",\"trial_id\":";
+  append_integer(line_, id);
+  line_ += ",\"time\":";
+  append_number(line_, time);
+  line_ += ",\"status\":\"";
+  line_ += to_string(status);
+  line_ += "\",\"reason\":";
+  append_key(line_, reason);
+  line_ += "}\n";
+  write_line(line_);
 }
 
 void JournalWriter::tuning_end(double time, const std::string& reason) {

@@ -5,6 +5,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
@@ -48,12 +49,26 @@ void append_csv_json(std::string& out, const Json& v) {
 }  // namespace
 
 void ResultsTable::set_config(TrialId id, const Config& config) {
-  for (auto it = config.begin(); it != config.end(); ++it) {
-    std::string col = "config_" + it.key();
-    if (std::find(config_columns_.begin(), config_columns_.end(), col) == config_columns_.end())
-      config_columns_.push_back(col);
+  if (id < 0) throw InvalidArgument("results table: negative trial id " + std::to_string(id));
+  for (auto it = config.begin(); it != config.end(); ++it)
+    if (std::find(config_keys_.begin(), config_keys_.end(), it.key()) == config_keys_.end())
+      config_keys_.push_back(it.key());
+  if (static_cast<std::size_t>(id) >= configs_.size()) configs_.resize(static_cast<std::size_t>(id) + 1);
+  ConfigCells& cells = configs_[static_cast<std::size_t>(id)];
+  cells.text.clear();
+  auto it = config.begin();
+  for (const auto& key : config_keys_) {
+    cells.text += ',';
+    // Configs list their keys in column order (one config space): look up only otherwise.
+    if (it != config.end() && it.key() == key) {
+      append_csv_json(cells.text, it.value());
+      ++it;
+    } else if (auto found = config.find(key); found != config.end()) {
+      append_csv_json(cells.text, *found);
+      it = config.end();
+    }
   }
-  configs_[id] = config;
+  cells.num_columns = static_cast<std::uint32_t>(config_keys_.size());
 }
 
 std::uint32_t ResultsTable::metric_column(const std::string& key) {
@@ -67,9 +82,7 @@ std::uint32_t ResultsTable::metric_column(const std::string& key) {
 
 void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, double tuner_time,
                        const Json& extra) {
-  Row row{r.trial_id, decision, status, tuner_time, values_.size(),
-          static_cast<std::uint32_t>(r.values.size()), Json()};
-  for (const auto& [k, v] : r.values) values_.emplace_back(metric_column(k), v);
+  Row row{r.trial_id, decision, status, 0, text_.size(), 0, 0, Json()};
   auto add_extra = [&](const Json& obj) {
     if (!obj.is_object()) return;
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -81,87 +94,104 @@ void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, d
   };
   add_extra(r.extra);
   add_extra(extra);
+  // Metric cells in column order; a metric column that has a non-numeric value in this row
+  // (rare) shows that value.
+  scratch_.clear();
+  bool in_order = true;
+  for (const auto& [k, v] : r.values) {
+    const std::uint32_t c = metric_column(k);
+    in_order = in_order && c == scratch_.size();
+    scratch_.emplace_back(c, v);
+  }
+  if (!in_order) std::sort(scratch_.begin(), scratch_.end());
+  std::uint32_t next = 0;
+  auto cell = [&](std::uint32_t c, double v) {
+    if (c > 0) text_ += ',';
+    if (std::isnan(v) && row.extra.is_object() && row.extra.contains(metric_columns_[c]))
+      append_csv_json(text_, row.extra[metric_columns_[c]]);
+    else
+      append_csv_number(text_, v);
+  };
+  for (const auto& [c, v] : scratch_) {
+    if (c < next) continue;  // a key reported twice: the first value wins
+    for (; next < c; ++next) cell(next, std::nan(""));
+    cell(c, v);
+    next = c + 1;
+  }
+  row.num_metric_cells = next;
+  row.metrics_len = static_cast<std::uint32_t>(text_.size() - row.text_begin);
+  append_csv_number(text_, tuner_time);
+  row.time_len = static_cast<std::uint32_t>(text_.size() - row.text_begin - row.metrics_len);
   rows_.push_back(std::move(row));
 }
 
 std::string ResultsTable::to_csv() const {
   std::string out;
-  out.reserve(rows_.size() * 128 + 256);
+  out.reserve(text_.size() + rows_.size() * 40 + 256);
   // Header: metrics, Syne Tune's bookkeeping columns, config, time, extras.
   std::vector<std::string> header = metric_columns_;
   header.insert(header.end(), {"st_decision", "st_status", "trial_id"});
-  header.insert(header.end(), config_columns_.begin(), config_columns_.end());
+  for (const auto& key : config_keys_) header.push_back("config_" + key);
   header.push_back("st_tuner_time");
+  std::vector<const std::string*> extras;  // extra columns not printed as a metric column
   for (const auto& e : extra_columns_)
-    if (std::find(header.begin(), header.end(), e) == header.end()) header.push_back(e);
+    if (!metric_index_.count(e) && std::find(header.begin(), header.end(), e) == header.end()) {
+      header.push_back(e);
+      extras.push_back(&e);
+    }
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (i) out += ',';
     append_csv_cell(out, header[i]);
   }
   out += '\n';
-  std::vector<double> metric_row(metric_columns_.size());
-  std::unordered_map<TrialId, std::string> config_cells;
+  const std::size_t num_metrics = metric_columns_.size();
+  const ConfigCells no_config;
   for (const auto& row : rows_) {
-    std::fill(metric_row.begin(), metric_row.end(), std::nan(""));
-    for (std::size_t i = row.first_value; i < row.first_value + row.num_values; ++i)
-      metric_row[values_[i].first] = values_[i].second;
-    bool first = true;
-    auto sep = [&] {
-      if (!first) out += ',';
-      first = false;
-    };
-    for (std::size_t c = 0; c < metric_row.size(); ++c) {
-      sep();
-      // A metric column that also has a non-numeric value in this row (rare): print that.
-      if (std::isnan(metric_row[c]) && row.extra.is_object() && row.extra.contains(metric_columns_[c]))
+    out.append(text_, row.text_begin, row.metrics_len);
+    for (std::size_t c = row.num_metric_cells; c < num_metrics; ++c) {
+      if (c > 0) out += ',';
+      if (row.extra.is_object() && row.extra.contains(metric_columns_[c]))
         append_csv_json(out, row.extra[metric_columns_[c]]);
-      else
-        append_csv_number(out, metric_row[c]);
     }
-    sep();
+    if (num_metrics > 0) out += ',';
     out += to_string(row.decision);
-    sep();
+    out += ',';
     out += to_string(row.status);
-    sep();
-    out += std::to_string(row.trial_id);
-    // A trial's config cells are the same on each of its rows: rendered once.
-    auto [cells, fresh] = config_cells.try_emplace(row.trial_id);
-    if (fresh) {
-      auto cfg = configs_.find(row.trial_id);
-      for (const auto& col : config_columns_) {
-        cells->second += ',';
-        if (cfg != configs_.end()) {
-          auto it = cfg->second.find(col.substr(7));
-          if (it != cfg->second.end()) append_csv_json(cells->second, *it);
-        }
-      }
-    }
-    out += cells->second;
-    sep();
-    append_csv_number(out, row.tuner_time);
-    for (const auto& e : extra_columns_) {
-      if (metric_index_.count(e)) continue;  // already printed as a metric column
-      sep();
-      if (row.extra.is_object() && row.extra.contains(e)) append_csv_json(out, row.extra[e]);
+    out += ',';
+    char buf[24];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, row.trial_id);
+    out.append(buf, p);
+    const auto id = static_cast<std::size_t>(row.trial_id);
+    const ConfigCells& cells = id < configs_.size() ? configs_[id] : no_config;
+    out += cells.text;
+    out.append(config_keys_.size() - cells.num_columns, ',');
+    out += ',';
+    out.append(text_, row.text_begin + row.metrics_len, row.time_len);
+    for (const std::string* e : extras) {
+      out += ',';
+      if (row.extra.is_object() && row.extra.contains(*e)) append_csv_json(out, row.extra[*e]);
     }
     out += '\n';
   }
   return out;
 }
 
-void ResultsTable::write_csv_zip(const std::filesystem::path& path) const {
-  write_zip_atomically(path, "results.csv", to_csv());
+void ResultsTable::write_csv_zip(const std::filesystem::path& path, bool compress) const {
+  write_zip_atomically(path, "results.csv", to_csv(), compress);
 }
 
 void write_zip_atomically(const std::filesystem::path& path, const std::string& entry_name,
-                          const std::string& data) {
+                          const std::string& data, bool compress) {
   const auto tmp = path.string() + ".tmp";
   int err = 0;
   zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
   if (!z) throw StorageError("cannot create " + tmp);
   zip_source_t* src = zip_source_buffer(z, data.data(), data.size(), 0);
   zip_int64_t idx = src ? zip_file_add(z, entry_name.c_str(), src, ZIP_FL_OVERWRITE) : -1;
-  if (idx >= 0) zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 1);  // fast: rewritten often
+  // Fastest deflate level: the table is rewritten at every save.
+  if (idx >= 0)
+    zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
+                             compress ? 1 : 0);
   if (!src || idx < 0) {
     if (src) zip_source_free(src);
     zip_discard(z);

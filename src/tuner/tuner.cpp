@@ -87,6 +87,9 @@ struct Tuner::Impl {
   double clock_shift = 0.0;
 
   double tuner_time() const { return backend->now() - clock_shift; }
+  bool compress_results() const {
+    return opts.compress_results.value_or(!backend->capabilities().simulated_time);
+  }
 
   void setup();
   void write_metadata();
@@ -320,7 +323,7 @@ void Tuner::Impl::save(double t) {
   state.status.wallclock_time = t;
   const std::int64_t offset = journal->offset();
   saver.run_async([&] {
-    table.write_csv_zip(path / "results.csv.zip");
+    table.write_csv_zip(path / "results.csv.zip", compress_results());
     write_checkpoint(offset, /*in_saver_child=*/true);
   });
 }
@@ -334,7 +337,7 @@ TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, kEndOfTuning, t);
   journal->tuning_end(t, reason);
   for (auto& cb : callbacks) cb->on_tuning_end(state.status);
-  table.write_csv_zip(path / "results.csv.zip");
+  table.write_csv_zip(path / "results.csv.zip", compress_results());
   TuningSummary s;
   s.tuner_name = name;
   s.tuner_path = path;

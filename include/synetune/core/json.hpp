@@ -14,7 +14,10 @@ using Json = nlohmann::ordered_json;
 /// malformed input.
 Json parse_json_lenient(std::string_view text);
 
-/// Dumps JSON the way Python's `json.dumps` does for non-finite numbers (NaN, Infinity).
+/// Dumps compact JSON the way Python's `json.dumps` does for non-finite numbers (NaN,
+/// Infinity). Floats print in their shortest exact form and keep a float marker ("3.0").
 std::string dump_json_python(const Json& j);
+/// Appends dump_json_python(j) to `out`, without a temporary string.
+void append_json_python(std::string& out, const Json& j);
 
 }  // namespace synetune

@@ -25,33 +25,45 @@ class ResultsTable {
 
   /// CSV text (header + rows). Missing values are empty cells, as pandas writes NaN.
   std::string to_csv() const;
-  /// Writes `results.csv.zip` atomically (temporary file + rename).
-  void write_csv_zip(const std::filesystem::path& path) const;
+  /// Writes `results.csv.zip` atomically (temporary file + rename). `compress`: deflate the
+  /// entry; otherwise it is stored (a valid zip all the same, written several times faster).
+  void write_csv_zip(const std::filesystem::path& path, bool compress = true) const;
 
  private:
+  // Cells are rendered to text once, when a row is added (a config: when it is set), so that
+  // writing the table, which happens again at every periodic save, only concatenates them.
+  // Columns are only ever appended: a row rendered when there were fewer columns gets empty
+  // cells for the newer ones.
   struct Row {
     TrialId trial_id;
     Decision decision;
     TrialStatus status;
-    double tuner_time;
-    std::size_t first_value;  // this row's (metric column, value) pairs: values_[first_value, +num_values)
-    std::uint32_t num_values;
-    Json extra;  // non-numeric and callback columns
+    std::uint32_t num_metric_cells;  // metric columns that existed when the row was added
+    std::size_t text_begin;          // text_[text_begin, +metrics_len): the metric cells
+    std::uint32_t metrics_len;
+    std::uint32_t time_len;          // then the st_tuner_time cell
+    Json extra;                      // non-numeric and callback columns
+  };
+  struct ConfigCells {
+    std::string text;  // ",v1,v2,..." over the first num_columns config columns
+    std::uint32_t num_columns = 0;
   };
   std::uint32_t metric_column(const std::string& key);
 
   std::vector<Row> rows_;
-  std::vector<std::pair<std::uint32_t, double>> values_;  // all rows' metrics: no allocation per row
+  std::string text_;
   std::vector<std::string> metric_columns_;
   std::unordered_map<std::string, std::uint32_t> metric_index_;
   std::vector<std::string> extra_columns_;  // first-seen order
-  std::vector<std::string> config_columns_;
-  std::unordered_map<TrialId, Config> configs_;
+  std::vector<std::string> config_keys_;    // config columns without the "config_" prefix
+  std::vector<ConfigCells> configs_;        // by trial id (ids are dense, from 0)
+  std::vector<std::pair<std::uint32_t, double>> scratch_;  // add(): (column, value) of a row
 };
 
-/// Writes `data` as the single entry `entry_name` of a new zip archive at `path`, atomically.
+/// Writes `data` as the single entry `entry_name` of a new zip archive at `path`, atomically;
+/// deflated, or stored when `compress` is false.
 void write_zip_atomically(const std::filesystem::path& path, const std::string& entry_name,
-                          const std::string& data);
+                          const std::string& data, bool compress = true);
 /// Reads entry `entry_name` (or the first entry if empty) of a zip archive.
 std::string read_zip_entry(const std::filesystem::path& path, const std::string& entry_name = "");
 /// Writes a file atomically: temporary file in the same folder, fsync, rename.

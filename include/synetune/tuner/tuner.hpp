@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct TunerOptions {
   bool wait_trial_completion_when_stopping = false;
   bool asynchronous_scheduling = true;
   bool write_checkpoint = true;  ///< tuner checkpoint (tuner.json) every update interval
+  /// Deflate the entry of results.csv.zip, or store it. Default: deflate, except with
+  /// simulated time, where compressing a table of a million rows would cost more CPU than
+  /// the whole simulation (and journal.jsonl next to it holds the same data, uncompressed).
+  std::optional<bool> compress_results;
 };
 
 struct TuningSummary {
