@@ -1,7 +1,9 @@
 #include "blackboxes/tabulated_blackbox.hpp"
 
+#include <array>
+#include <bit>
 #include <cmath>
-#include <cstdio>
+#include <functional>
 #include <limits>
 
 #include "synetune/core/error.hpp"
@@ -15,17 +17,14 @@ bool is_log(TableHp::Kind k) {
   return k == TableHp::Kind::kLogUniform || k == TableHp::Kind::kLogRandInt;
 }
 
-// Canonical text of a value, so that 64, 64.0 and 6.4e1 give the same table key.
-std::string canonical(const Json& v) {
-  if (v.is_number()) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
-    return buf;
-  }
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  if (v.is_string()) return "s:" + v.get<std::string>();
-  return v.dump();
+// splitmix64's finalizer: spreads the bits of a cell over the whole hash.
+std::uint64_t mix(std::uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
 }
+
+bool has_text(std::uint8_t tag) { return tag >= 3; }  // Cell::kString, Cell::kOther
 
 bool same_value(const Json& a, const Json& b) {
   if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
@@ -90,11 +89,28 @@ TabulatedBlackbox::TabulatedBlackbox(TableData data) : d_(std::move(data)) {
   const std::size_t n = d_.configs.size(), nh = d_.hps.size();
   if (d_.inactive.size() != n) d_.inactive.assign(n, std::vector<bool>(nh, false));
   norm_.assign(n * nh, kNaN);
+  cells_.resize(n * nh);
+  std::size_t n_slots = 2;
+  while (n_slots < 2 * n) n_slots *= 2;  // load factor <= 1/2: short probe runs
+  slots_.assign(n_slots, {0, 0});
+  std::vector<std::string> row_texts(nh);
   for (std::size_t c = 0; c < n; ++c) {
-    for (std::size_t h = 0; h < nh; ++h)
+    Cell* cells = &cells_[c * nh];
+    for (std::size_t h = 0; h < nh; ++h) {
       if (!d_.inactive[c][h]) norm_[c * nh + h] = normalized(d_.configs[c].at(d_.hps[h].name), h);
+      cells[h] = cell_of(d_.configs[c], h, row_texts[h]);
+    }
     // First row wins for duplicates (a table should not have any).
-    index_.emplace(key_of(d_.configs[c]), c);
+    const std::uint64_t hash = hash_cells(cells, nh);
+    if (find_row(cells, row_texts.data(), hash) >= 0) continue;
+    for (std::size_t h = 0; h < nh; ++h)
+      if (has_text(cells[h].tag)) {
+        cells[h].text = static_cast<std::uint32_t>(texts_.size());
+        texts_.push_back(std::move(row_texts[h]));
+      }
+    std::size_t i = hash & (n_slots - 1);
+    while (slots_[i].second != 0) i = (i + 1) & (n_slots - 1);
+    slots_[i] = {hash, static_cast<std::uint32_t>(c + 1)};
   }
   // Known optimum / worst: over every (config, seed) whose curve reaches max_resource.
   if (auto mi = objective_index(d_.metric)) {
@@ -119,13 +135,55 @@ bool TabulatedBlackbox::active(const Config& config, std::size_t hp) const {
   return it != config.end() && same_value(*it, h.condition_equals);
 }
 
-std::string TabulatedBlackbox::key_of(const Config& config) const {
-  std::string key;
-  for (std::size_t h = 0; h < d_.hps.size(); ++h) {
-    if (h) key += '\x1f';
-    key += active(config, h) ? canonical(config[d_.hps[h].name]) : "~";
+TabulatedBlackbox::Cell TabulatedBlackbox::cell_of(const Config& config, std::size_t hp,
+                                                   std::string& text) const {
+  // Same activity rule as active(), with one lookup of the value.
+  const TableHp& h = d_.hps[hp];
+  const auto it = config.find(h.name);
+  if (it == config.end() || it->is_null()) return {};
+  if (!h.condition_parent.empty()) {
+    const auto parent = config.find(h.condition_parent);
+    if (parent == config.end() || !same_value(*parent, h.condition_equals)) return {};
   }
-  return key;
+  Cell c;
+  const Json& v = *it;
+  if (v.is_number()) {
+    double x = v.get<double>();
+    if (std::isnan(x)) x = std::copysign(kNaN, x);  // NaN payloads do not tell values apart
+    c.tag = Cell::kNumber;
+    c.bits = std::bit_cast<std::uint64_t>(x);
+  } else if (v.is_boolean()) {
+    c.tag = Cell::kBool;
+    c.bits = v.get<bool>() ? 1 : 0;
+  } else {
+    c.tag = v.is_string() ? Cell::kString : Cell::kOther;
+    text = v.is_string() ? v.get_ref<const std::string&>() : v.dump();
+    c.bits = std::hash<std::string>{}(text);
+  }
+  return c;
+}
+
+std::uint64_t TabulatedBlackbox::hash_cells(const Cell* cells, std::size_t n) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+  for (std::size_t i = 0; i < n; ++i) h = mix(h ^ mix(cells[i].bits + cells[i].tag));
+  return h;
+}
+
+std::int64_t TabulatedBlackbox::find_row(const Cell* cells, const std::string* texts,
+                                         std::uint64_t hash) const {
+  const std::size_t nh = d_.hps.size(), mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const auto& [slot_hash, row_plus_1] = slots_[i];
+    if (row_plus_1 == 0) return -1;
+    if (slot_hash != hash) continue;
+    const std::size_t row = row_plus_1 - 1;
+    const Cell* rc = &cells_[row * nh];
+    bool equal = true;
+    for (std::size_t h = 0; h < nh && equal; ++h)
+      equal = rc[h].tag == cells[h].tag && rc[h].bits == cells[h].bits &&
+              (!has_text(rc[h].tag) || texts_[rc[h].text] == texts[h]);
+    if (equal) return static_cast<std::int64_t>(row);
+  }
 }
 
 double TabulatedBlackbox::normalized(const Json& v, std::size_t hp) const {
@@ -143,9 +201,23 @@ double TabulatedBlackbox::normalized(const Json& v, std::size_t hp) const {
 
 std::optional<std::size_t> TabulatedBlackbox::config_index(const Config& config) const {
   if (d_.configs.empty()) return std::nullopt;
-  if (auto it = index_.find(key_of(config)); it != index_.end()) return it->second;
-  // Off-table config: nearest neighbour on normalized values (categoricals: 0/1 distance).
   const std::size_t nh = d_.hps.size();
+  // Exact match through the hash index; on the stack for the usual few hyperparameters.
+  constexpr std::size_t kInline = 8;
+  std::array<Cell, kInline> inline_cells;
+  std::array<std::string, kInline> inline_texts;
+  std::vector<Cell> heap_cells;
+  std::vector<std::string> heap_texts;
+  Cell* cells = inline_cells.data();
+  std::string* texts = inline_texts.data();
+  if (nh > kInline) {
+    heap_cells.resize(nh), heap_texts.resize(nh);
+    cells = heap_cells.data(), texts = heap_texts.data();
+  }
+  for (std::size_t h = 0; h < nh; ++h) cells[h] = cell_of(config, h, texts[h]);
+  if (const auto row = find_row(cells, texts, hash_cells(cells, nh)); row >= 0)
+    return static_cast<std::size_t>(row);
+  // Off-table config: nearest neighbour on normalized values (categoricals: 0/1 distance).
   std::vector<double> q(nh, kNaN);
   for (std::size_t h = 0; h < nh; ++h)
     if (active(config, h)) q[h] = normalized(config[d_.hps[h].name], h);

@@ -3,7 +3,6 @@
 // array so that a trial's curve is a pointer (no per-result lookups).
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "synetune/blackboxes/blackbox.hpp"
@@ -68,14 +67,31 @@ class TabulatedBlackbox final : public Blackbox {
   std::optional<double> worst() const override { return worst_; }
 
  private:
+  /// Canonical value of one hyperparameter of a config; configs are looked up by comparing
+  /// these (no text keys): numbers by their double's bits (3 and 3.0 match, -0.0 and 0.0 do
+  /// not, all NaNs of one sign are one value), booleans by value, strings by text, anything
+  /// else by its JSON dump.
+  struct Cell {
+    enum Tag : std::uint8_t { kInactive, kNumber, kBool, kString, kOther };
+    Tag tag = kInactive;
+    std::uint32_t text = 0;  ///< table cells of kString / kOther: index into texts_
+    std::uint64_t bits = 0;  ///< number bits, bool, or hash of the text
+  };
   bool active(const Config& config, std::size_t hp) const;
-  std::string key_of(const Config& config) const;
+  /// Cell of hyperparameter `hp` of `config`; for kString / kOther, `text` is the compared text.
+  Cell cell_of(const Config& config, std::size_t hp, std::string& text) const;
+  static std::uint64_t hash_cells(const Cell* cells, std::size_t n);
+  /// First row whose cells equal `cells` (texts: `texts[h]` for text cells), or -1.
+  std::int64_t find_row(const Cell* cells, const std::string* texts, std::uint64_t hash) const;
   double normalized(const Json& v, std::size_t hp) const;
 
   TableData d_;
   ConfigSpace space_;
   std::optional<double> optimum_, worst_;
-  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<Cell> cells_;        ///< [config][hp]
+  std::vector<std::string> texts_;  ///< texts of the table's kString / kOther cells
+  /// Open-addressing hash index: (hash, row + 1) per slot, 0 = empty; power-of-two size.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> slots_;
   std::vector<double> norm_;  ///< [config][hp] normalized values for 1-NN (NaN = inactive)
 };
 

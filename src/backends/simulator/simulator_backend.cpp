@@ -55,6 +55,7 @@ struct SimulatorBackend::Impl {
   std::uint64_t seq = 0;
   std::vector<Event> heap;
   std::vector<Trial> trials;
+  std::vector<Event> due;  // wait()'s buffer, kept to avoid an allocation per call
   std::chrono::steady_clock::time_point last_exit = std::chrono::steady_clock::now();
 
   Trial& trial(TrialId id, bool create = false) {
@@ -88,13 +89,15 @@ struct SimulatorBackend::Impl {
       const auto ci = bb->config_index(t.config);
       t.config_index = static_cast<std::int64_t>(*ci);
     }
-    if (draw_seed) {
+    if (draw_seed && opt.fixed_seed) {
+      t.seed = *opt.fixed_seed;
+    } else if (draw_seed && bb->num_seeds() <= 1) {
+      t.seed = 0;  // the only seed (or none with data): what a draw would give, minus the Rng
+    } else if (draw_seed) {
       const std::vector<std::size_t> seeds =
           t.config_index >= 0 ? bb->seeds_for(static_cast<std::size_t>(t.config_index))
                               : bb->seeds_for(0);
-      if (opt.fixed_seed) {
-        t.seed = *opt.fixed_seed;
-      } else if (!seeds.empty()) {
+      if (!seeds.empty()) {
         Rng rng(derive_seed(opt.seed, "simulator_trial_seed", static_cast<std::uint64_t>(id)));
         t.seed = seeds[rng.index(seeds.size())];
       }
@@ -275,7 +278,8 @@ std::vector<BackendEvent> SimulatorBackend::wait(double deadline) {
   m.now = std::max(m.now, m.heap.front().time);
   // Take every due event first, then process: successors scheduled by processing are
   // delivered by a later wait, after the tuner has reacted to this batch.
-  std::vector<Event> due;
+  std::vector<Event>& due = m.due;
+  due.clear();
   while (!m.heap.empty() && m.heap.front().time <= m.now) {
     std::pop_heap(m.heap.begin(), m.heap.end(), Later{});
     if (!m.stale(m.heap.back())) due.push_back(m.heap.back());
