@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "synetune/core/error.hpp"
@@ -110,6 +112,81 @@ TEST(RandomSearcher, SaveLoadContinuesIdentically) {
     RandomSearcher b(cs, Rng(999), opts);
     b.load_state(state);
     for (int i = 2; i < 30; ++i) ASSERT_EQ(a.suggest(i), b.suggest(i)) << i;
+  }
+}
+
+TEST(RandomSearcher, RestrictedDuplicatesAndAddedConfigsAreSuggestedOnce) {
+  ConfigSpace cs;
+  cs.add("x", uniform(0, 1)).add("e", constant(1));
+  // 0.1 twice (second only differs below match-string precision), 0.2 started by someone else.
+  std::vector<Config> allowed = {Json{{"x", 0.1}}, Json{{"x", 0.2}}, Json{{"x", 0.1 + 1e-12}}, Json{{"x", 0.3}}};
+  RandomSearcher s(cs, Rng(3), {.restrict_configurations = allowed});
+  s.on_trial_add(100, Json{{"x", 0.2}, {"e", 1}});
+  std::vector<double> got;
+  for (int i = 0; i < 4; ++i)
+    if (const auto c = s.suggest(i)) got.push_back(std::round((*c)["x"].get<double>() * 10));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<double>{1, 3}));
+}
+
+TEST(RandomSearcher, InitialConfigInListIsNotDrawnAgain) {
+  ConfigSpace cs;
+  cs.add("x", uniform(0, 1));
+  std::vector<Config> allowed;
+  for (int i = 0; i <= 10; ++i) allowed.push_back(Json{{"x", i / 10.0}});  // 0.5 = midpoint
+  RandomSearcher s(cs, Rng(4), {.restrict_configurations = allowed});
+  EXPECT_EQ((*s.suggest(0))["x"].get<double>(), 0.5);
+  std::set<double> seen{0.5};
+  for (int i = 1; i <= 10; ++i) EXPECT_TRUE(seen.insert((*s.suggest(i))["x"].get<double>()).second);
+  EXPECT_FALSE(s.suggest(11));
+}
+
+// The restricted state used to list the match strings of all excluded configs under
+// "excluded" (checkpoint format 2); such a state must resume as the current one does.
+TEST(RandomSearcher, LoadsOlderRestrictedStateWithMatchStrings) {
+  ConfigSpace cs;
+  cs.add("x", uniform(0, 1));
+  std::vector<Config> allowed;
+  for (int i = 0; i < 20; ++i) allowed.push_back(Json{{"x", i / 20.0}});
+  RandomSearcher a(cs, Rng(8), {.points_to_evaluate = std::vector<Config>{}, .restrict_configurations = allowed});
+  for (int i = 0; i < 5; ++i) a.suggest(i);
+  const Config added = allowed.at(a.save_state()["remaining"][0].get<std::size_t>());  // not drawn
+  a.on_trial_add(50, added);
+  Json state = a.save_state();
+  EXPECT_EQ(state["excluded_index"].size(), 1u);
+  ASSERT_TRUE(state.contains("excluded_index"));
+  // Rebuild the older form: match strings of every used entry.
+  std::set<std::size_t> remaining(state["remaining"].begin(), state["remaining"].end());
+  Json excluded = Json::array();
+  for (std::size_t i = 0; i < allowed.size(); ++i)
+    if (!remaining.count(i)) excluded.push_back(cs.match_string(allowed[i]));
+  excluded.push_back(cs.match_string(added));
+  excluded.push_back(cs.match_string(Json{{"x", 0.123}}));  // not in the list: ignored
+  Json old = state;
+  old.erase("excluded_index");
+  old["excluded"] = excluded;
+  RandomSearcher b(cs, Rng(1), {.points_to_evaluate = std::vector<Config>{}, .restrict_configurations = allowed});
+  b.load_state(old);
+  int n = 0;
+  for (int i = 5; i < 30; ++i) {
+    const auto ca = a.suggest(i), cb = b.suggest(i);
+    ASSERT_EQ(ca, cb) << i;
+    if (ca) {
+      ++n;
+      EXPECT_NE(*ca, added);
+    }
+  }
+  EXPECT_EQ(n, 14);  // 20 - 5 drawn - 1 added
+}
+
+TEST(RandomSearcher, InvalidRestrictedConfigNamesItsIndex) {
+  ConfigSpace cs;
+  cs.add("x", uniform(0, 1));
+  try {
+    RandomSearcher s(cs, Rng(1), {.restrict_configurations = {Json{{"x", 0.1}}, Json{{"y", 0.2}}}});
+    FAIL() << "no exception";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("restrict_configurations[1]"), std::string::npos) << e.what();
   }
 }
 

@@ -55,22 +55,41 @@ class RandomSearcher : public Searcher {
   std::optional<Config> suggest(TrialId trial_id) override;
   void on_trial_add(TrialId trial_id, const Config& config) override;
   std::string name() const override { return "random"; }
+  /// Restricted: {"rng", "points_to_evaluate", "remaining", "excluded_index"} (indices into
+  /// the list, besides those no longer in "remaining"); else "excluded" holds match strings.
+  /// load_state also accepts the older restricted form with "excluded" match strings.
   Json save_state() const override;
   void load_state(const Json& state) override;
 
   const ConfigSpace& space() const { return space_; }
 
  private:
+  static constexpr std::size_t kNotListed = static_cast<std::size_t>(-1);
   std::optional<Config> next_initial();
   std::optional<Config> draw_restricted();
+  /// Restricted mode: the group (first index with the same match string) of `key` in the
+  /// list, or kNotListed.
+  std::size_t group_of_key(const std::string& key) const;
+  std::size_t group_of_index(std::size_t idx) const { return group_.empty() ? idx : group_[idx]; }
+  /// True if `config` has the same tunable values as the last suggested list entry.
+  bool is_last_suggested(TrialId trial_id, const Config& config) const;
 
   ConfigSpace space_;
   Rng rng_;
   bool allow_duplicates_;
   std::vector<Config> initial_;  ///< remaining points_to_evaluate, front first
+  // Restricted mode: the list as given (cast on draw), excluded by index: used_[g] for each
+  // group g (duplicates by match string share the group of their first entry). Match strings
+  // are needed only to map other configs (initial, added by others) into the list.
   std::vector<Config> restrict_;
-  std::vector<std::size_t> remaining_;  ///< indices into restrict_ not yet suggested
-  ExclusionList excluded_;
+  std::vector<std::size_t> remaining_;  ///< indices into restrict_ not yet drawn
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> key_hashes_;  ///< (hash, index), sorted
+  std::vector<std::uint32_t> group_;  ///< index -> group; empty if the list has no duplicates
+  std::vector<bool> used_;            ///< by group
+  std::vector<std::size_t> initial_group_;  ///< group of each initial_ entry
+  TrialId last_trial_id_ = -1;
+  std::size_t last_index_ = kNotListed;  ///< list index suggested for last_trial_id_
+  ExclusionList excluded_;  ///< unrestricted mode
 };
 
 }  // namespace synetune
