@@ -81,9 +81,44 @@ std::int64_t HyperbandScheduler::first_milestone(int bracket) const {
   return s < rungs_.num_rungs() ? rungs_.level(s) : max_t_;
 }
 
+namespace {
+constexpr TrialId kDenseSlack = 4096;  // ids up to this far past the dense end stay dense
+}
+
+HyperbandScheduler::TrialState& HyperbandScheduler::slot(TrialId trial_id) {
+  const auto n = static_cast<TrialId>(dense_.size());
+  if (trial_id >= 0 && trial_id < n + kDenseSlack) {
+    if (trial_id >= n) dense_.resize(static_cast<std::size_t>(trial_id) + 1);
+    return dense_[static_cast<std::size_t>(trial_id)];
+  }
+  return sparse_[trial_id];
+}
+
+const HyperbandScheduler::TrialState* HyperbandScheduler::find_state(TrialId trial_id) const {
+  if (trial_id >= 0 && trial_id < static_cast<TrialId>(dense_.size())) {
+    const auto& st = dense_[static_cast<std::size_t>(trial_id)];
+    return st.known ? &st : nullptr;
+  }
+  const auto it = sparse_.find(trial_id);
+  return it != sparse_.end() && it->second.known ? &it->second : nullptr;
+}
+
+template <class F>
+void HyperbandScheduler::for_each_state(F&& f) const {
+  std::vector<std::pair<TrialId, const TrialState*>> low, high;  // sparse ids < 0 / beyond dense
+  for (const auto& [id, st] : sparse_)
+    if (st.known) (id < 0 ? low : high).emplace_back(id, &st);
+  std::sort(low.begin(), low.end());
+  std::sort(high.begin(), high.end());
+  for (const auto& [id, st] : low) f(id, *st);
+  for (std::size_t i = 0; i < dense_.size(); ++i)
+    if (dense_[i].known) f(static_cast<TrialId>(i), dense_[i]);
+  for (const auto& [id, st] : high) f(id, *st);
+}
+
 int HyperbandScheduler::bracket_of(TrialId trial_id) const {
-  const auto it = trials_.find(trial_id);
-  return it == trials_.end() ? -1 : it->second.bracket;
+  const auto* st = find_state(trial_id);
+  return st ? st->bracket : -1;
 }
 
 std::optional<TrialSuggestion> HyperbandScheduler::try_promote() {
@@ -95,7 +130,7 @@ std::optional<TrialSuggestion> HyperbandScheduler::try_promote() {
     if (!cut || best->value > *cut) continue;
     const TrialId id = best->trial_id;
     rungs_.mark_promoted(k, id);
-    auto& st = trials_.at(id);
+    auto& st = slot(id);
     st.status = Status::kRunning;
     st.resume_from = rungs_.level(k);
     st.next_rung = k + 1;
@@ -136,31 +171,33 @@ std::optional<TrialSuggestion> HyperbandScheduler::suggest(TrialId next_trial_id
   if (!problem_.max_resource_attr.empty())
     (*config)[problem_.max_resource_attr] =
         options_.type == HyperbandType::kPromotion ? first_milestone(bracket) : max_t_;
-  pending_brackets_[next_trial_id] = bracket;
+  if (bracket != 0) pending_brackets_[next_trial_id] = bracket;
   return StartTrial{std::move(*config), std::nullopt};
 }
 
 void HyperbandScheduler::on_trial_add(const Trial& trial) {
-  TrialState st;
-  st.config = trial.config;
-  const auto it = pending_brackets_.find(trial.trial_id);
-  if (it != pending_brackets_.end()) {
-    st.bracket = it->second;
-    pending_brackets_.erase(it);
+  TrialState& st = slot(trial.trial_id);
+  st = TrialState{};
+  st.known = true;
+  if (promotion()) st.config = trial.config;
+  if (!pending_brackets_.empty()) {
+    const auto it = pending_brackets_.find(trial.trial_id);
+    if (it != pending_brackets_.end()) {
+      st.bracket = it->second;
+      pending_brackets_.erase(it);
+    }
   }
   st.next_rung = static_cast<std::size_t>(st.bracket);
-  trials_[trial.trial_id] = std::move(st);
   searcher_->on_trial_add(trial.trial_id, trial.config);
 }
 
 HyperbandScheduler::TrialState& HyperbandScheduler::state_of(const Trial& trial) {
-  auto it = trials_.find(trial.trial_id);
-  if (it == trials_.end()) {  // result of a trial we never saw added: treat as bracket 0
-    TrialState st;
-    st.config = trial.config;
-    it = trials_.emplace(trial.trial_id, std::move(st)).first;
+  TrialState& st = slot(trial.trial_id);
+  if (!st.known) {  // result of a trial we never saw added: treat as bracket 0
+    st.known = true;
+    if (promotion()) st.config = trial.config;
   }
-  return it->second;
+  return st;
 }
 
 void HyperbandScheduler::finish(TrialId trial_id, TrialState& st) {
@@ -205,7 +242,7 @@ Decision HyperbandScheduler::on_trial_result(const Trial& trial, const Result& r
     decision = Decision::kStop;
   }
   // searcher_data = "rungs": the searcher sees milestone results only.
-  if (at_milestone) searcher_->on_trial_result(trial.trial_id, st.config, result);
+  if (at_milestone) searcher_->on_trial_result(trial.trial_id, promotion() ? st.config : trial.config, result);
   if (decision == Decision::kStop) finish(trial.trial_id, st);
   return decision;
 }
@@ -213,7 +250,7 @@ Decision HyperbandScheduler::on_trial_result(const Trial& trial, const Result& r
 void HyperbandScheduler::on_trial_complete(const Trial& trial, const Result& last_result) {
   auto& st = state_of(trial);
   finish(trial.trial_id, st);
-  searcher_->on_trial_complete(trial.trial_id, st.config, last_result);
+  searcher_->on_trial_complete(trial.trial_id, promotion() ? st.config : trial.config, last_result);
 }
 
 void HyperbandScheduler::on_trial_error(const Trial& trial) {
@@ -233,25 +270,23 @@ Json HyperbandScheduler::metadata() const {
 }
 
 // Trials are stored by columns (one array per field: cheap to build for 10,000 trials), and
-// a config only for trials that may still run: a finished trial's config is never read again.
+// a config only for promotion-type trials that may still run (the stopping type never reads
+// its stored configs).
 Json HyperbandScheduler::save_state() const {
-  // Sorted by trial id so that the state is deterministic.
-  std::vector<std::pair<TrialId, const TrialState*>> sorted;
-  sorted.reserve(trials_.size());
-  for (const auto& [id, st] : trials_) sorted.emplace_back(id, &st);
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::size_t count = 0;
+  for_each_state([&](TrialId, const TrialState&) { ++count; });
   Json ids = Json::array(), brackets = Json::array(), next_rung = Json::array(),
        resume_from = Json::array(), status = Json::array(), configs = Json::object();
   for (Json* col : {&ids, &brackets, &next_rung, &resume_from, &status})
-    col->get_ref<Json::array_t&>().reserve(sorted.size());
-  for (const auto& [id, st] : sorted) {
+    col->get_ref<Json::array_t&>().reserve(count);
+  for_each_state([&](TrialId id, const TrialState& st) {  // increasing ids: deterministic
     ids.push_back(id);
-    brackets.push_back(st->bracket);
-    next_rung.push_back(st->next_rung);
-    resume_from.push_back(st->resume_from);
-    status.push_back(static_cast<int>(st->status));
-    if (st->status != Status::kDone) configs[std::to_string(id)] = st->config;
-  }
+    brackets.push_back(st.bracket);
+    next_rung.push_back(st.next_rung);
+    resume_from.push_back(st.resume_from);
+    status.push_back(static_cast<int>(st.status));
+    if (promotion() && st.status != Status::kDone) configs[std::to_string(id)] = st.config;
+  });
   Json trials = Json::object();
   trials["trial_id"] = std::move(ids);
   trials["bracket"] = std::move(brackets);
@@ -273,11 +308,13 @@ Json HyperbandScheduler::save_state() const {
 
 void HyperbandScheduler::load_state(const Json& state) {
   rungs_.load_state(state.at("rungs"));
-  trials_.clear();
+  dense_.clear();
+  sparse_.clear();
   const Json& t = state.at("trials");
   const Json& configs = t.at("config");
   for (std::size_t i = 0; i < t.at("trial_id").size(); ++i) {
     TrialState st;
+    st.known = true;
     const auto id = t["trial_id"][i].get<TrialId>();
     st.bracket = t.at("bracket")[i].get<int>();
     st.next_rung = t.at("next_rung")[i].get<std::size_t>();
@@ -285,12 +322,13 @@ void HyperbandScheduler::load_state(const Json& state) {
     const int s = t.at("status")[i].get<int>();
     if (s < 0 || s > 2) throw StorageError("HyperbandScheduler state: bad trial status " + std::to_string(s));
     st.status = static_cast<Status>(s);
-    if (auto it = configs.find(std::to_string(id)); it != configs.end()) st.config = *it;
-    trials_.emplace(id, std::move(st));
+    if (promotion())
+      if (auto it = configs.find(std::to_string(id)); it != configs.end()) st.config = *it;
+    slot(id) = std::move(st);
   }
   pending_brackets_.clear();
   for (const auto& p : state.at("pending_brackets"))
-    pending_brackets_.emplace(p.at(0).get<TrialId>(), p.at(1).get<int>());
+    if (const int b = p.at(1).get<int>(); b != 0) pending_brackets_.emplace(p.at(0).get<TrialId>(), b);
   rng_.load_state(state.at("rng"));
   searcher_->load_state(state.at("searcher"));
 }

@@ -222,6 +222,34 @@ TEST(Hyperband, SaveLoadMidRunEqualsUninterrupted) {
   }
 }
 
+// Trial ids index a vector when dense; far-off and negative ids must work the same and
+// survive a save / load.
+TEST(Hyperband, SparseTrialIdsAreTrackedAndSaved) {
+  for (auto type : {HyperbandType::kStopping, HyperbandType::kPromotion}) {
+    auto s = make(type, 3, 4);
+    const std::vector<TrialId> ids{5, 1'000'000'000, -7, 2};
+    std::vector<int> brackets;
+    for (TrialId id : ids) {
+      ASSERT_TRUE(s->suggest(id));
+      s->on_trial_add(trial(id));
+      brackets.push_back(s->bracket_of(id));
+      EXPECT_GE(brackets.back(), 0) << id;
+    }
+    EXPECT_EQ(s->bracket_of(3), -1);
+    EXPECT_EQ(s->bracket_of(999), -1);
+    const Json saved = Json::parse(s->save_state().dump());
+    EXPECT_EQ(saved["trials"]["trial_id"], (Json{-7, 2, 5, 1'000'000'000}));  // sorted
+    auto t = make(type, 3, 77);
+    t->load_state(saved);
+    EXPECT_EQ(t->save_state(), s->save_state());
+    for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(t->bracket_of(ids[i]), brackets[i]);
+    // A result at the max resource stops the far-off trial in both.
+    const auto r = result(1'000'000'000, 0.3, 27);
+    EXPECT_EQ(s->on_trial_result(trial(1'000'000'000), r), Decision::kStop);
+    EXPECT_EQ(t->on_trial_result(trial(1'000'000'000), r), Decision::kStop);
+  }
+}
+
 TEST(Hyperband, OptionsValidatedAndMetadata) {
   HyperbandOptions o;
   o.brackets = 9;

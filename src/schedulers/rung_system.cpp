@@ -149,9 +149,22 @@ void RungSystem::record(std::size_t k, TrialId trial_id, double value) {
   auto& rung = rungs_[k];
   const std::size_t pos = rung.entries.size();
   rung.entries.push_back(Entry{trial_id, value, false});
-  rung.index.emplace(trial_id, pos);
   rung.values.insert(value);
-  if (track_promotions_) rung.candidates.emplace(value, pos);
+  if (track_promotions_) {
+    rung.index.emplace(trial_id, pos);
+    rung.candidates.emplace(value, pos);
+  }
+}
+
+std::size_t RungSystem::position(std::size_t k, TrialId trial_id) const {
+  const auto& rung = rungs_[k];
+  if (track_promotions_) {
+    const auto it = rung.index.find(trial_id);
+    return it == rung.index.end() ? kAbsent : it->second;
+  }
+  for (std::size_t i = 0; i < rung.entries.size(); ++i)
+    if (rung.entries[i].trial_id == trial_id) return i;
+  return kAbsent;
 }
 
 std::optional<double> RungSystem::cutoff(std::size_t k) const {
@@ -168,11 +181,11 @@ const RungSystem::Entry* RungSystem::best_unpromoted(std::size_t k) const {
 
 void RungSystem::mark_promoted(std::size_t k, TrialId trial_id) {
   auto& rung = rungs_[k];
-  const auto it = rung.index.find(trial_id);
-  if (it == rung.index.end()) return;
-  auto& e = rung.entries[it->second];
+  const std::size_t pos = position(k, trial_id);
+  if (pos == kAbsent) return;
+  auto& e = rung.entries[pos];
   e.promoted = true;
-  rung.candidates.erase({e.value, it->second});
+  rung.candidates.erase({e.value, pos});
 }
 
 void RungSystem::make_ineligible(TrialId trial_id) {
@@ -196,7 +209,7 @@ Json RungSystem::save_state() const {
       ids.push_back(e.trial_id);
       values.push_back(double_to_json(e.value));
       promoted.push_back(e.promoted);
-      eligible.push_back(rung.candidates.count({e.value, i}) != 0);
+      eligible.push_back(track_promotions_ && rung.candidates.count({e.value, i}) != 0);
     }
     Json r = Json::object();
     r["level"] = rung.level;
@@ -232,9 +245,10 @@ void RungSystem::load_state(const Json& state) {
       const double v = double_from_json(values.at(i));
       const std::size_t pos = rung.entries.size();
       rung.entries.push_back(Entry{id, v, promoted.at(i).get<bool>()});
-      rung.index.emplace(id, pos);
       rung.values.insert(v);
-      if (track_promotions_ && eligible.at(i).get<bool>()) rung.candidates.emplace(v, pos);
+      if (!track_promotions_) continue;
+      rung.index.emplace(id, pos);
+      if (eligible.at(i).get<bool>()) rung.candidates.emplace(v, pos);
     }
   }
 }

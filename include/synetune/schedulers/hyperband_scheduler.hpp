@@ -68,16 +68,24 @@ class HyperbandScheduler : public Scheduler {
  private:
   enum class Status { kRunning, kPaused, kDone };
   struct TrialState {
-    Config config;
+    Config config;  ///< promotion type only (resumed with it); stopping uses Trial::config
     int bracket = 0;
     std::size_t next_rung = 0;      ///< index of the next rung to record (num_rungs: max_t)
     std::int64_t resume_from = 0;   ///< promotion: level the trial was last resumed from
     Status status = Status::kRunning;
+    bool known = false;             ///< slot in use (dense storage)
   };
   TrialState& state_of(const Trial& trial);
+  /// Slot of the trial (created unknown if absent). Ids are dense from 0 in a tuning run,
+  /// so they index a vector; far-off ids go to a map.
+  TrialState& slot(TrialId trial_id);
+  const TrialState* find_state(TrialId trial_id) const;
+  template <class F>
+  void for_each_state(F&& f) const;  ///< known trials in increasing id order
   void finish(TrialId trial_id, TrialState& st);
   std::int64_t first_milestone(int bracket) const;
   std::optional<TrialSuggestion> try_promote();
+  bool promotion() const { return options_.type == HyperbandType::kPromotion; }
 
   ProblemSpec problem_;
   HyperbandOptions options_;
@@ -86,8 +94,10 @@ class HyperbandScheduler : public Scheduler {
   RungSystem rungs_;
   std::vector<double> bracket_probs_;
   Rng rng_;
-  std::unordered_map<TrialId, TrialState> trials_;
-  std::unordered_map<TrialId, int> pending_brackets_;  ///< suggested, not yet added
+  std::vector<TrialState> dense_;
+  std::unordered_map<TrialId, TrialState> sparse_;
+  /// Suggested, not yet added, bracket != 0 (a trial added without entry gets bracket 0).
+  std::unordered_map<TrialId, int> pending_brackets_;
 };
 
 }  // namespace synetune

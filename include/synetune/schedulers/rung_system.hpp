@@ -76,9 +76,7 @@ class RungSystem {
   /// Promotion quantile q_k = r_k / r_{k+1} (r_{J+1} = max_t).
   double promotion_quantile(std::size_t k) const { return rungs_[k].prom_quant; }
 
-  bool is_recorded(std::size_t k, TrialId trial_id) const {
-    return rungs_[k].index.count(trial_id) != 0;
-  }
+  bool is_recorded(std::size_t k, TrialId trial_id) const { return position(k, trial_id) != kAbsent; }
   /// Records the sign-adjusted value of a trial not yet recorded at rung k.
   void record(std::size_t k, TrialId trial_id, double signed_value);
   /// Quantile q_k of the rung's values (new entries included); nullopt with < 2 entries.
@@ -99,10 +97,16 @@ class RungSystem {
     std::int64_t level = 0;
     double prom_quant = 0.0;
     std::vector<Entry> entries;                      ///< insertion order
-    std::unordered_map<TrialId, std::size_t> index;  ///< trial -> position in entries
+    /// trial -> position in entries; kept with track_promotions only (the stopping type
+    /// never looks a trial up, and the map costs an allocation per record).
+    std::unordered_map<TrialId, std::size_t> index;
     OrderStatistics values;
     std::set<std::pair<double, std::size_t>> candidates;  ///< (value, position), unpromoted
   };
+  static constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
+  /// Position of the trial in rung k's entries, or kAbsent.
+  std::size_t position(std::size_t k, TrialId trial_id) const;
+
   std::vector<std::int64_t> levels_;
   std::int64_t max_t_;
   bool track_promotions_;
