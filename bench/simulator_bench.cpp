@@ -8,6 +8,8 @@
 // configs to process 100k+ results without running out of the table.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -38,10 +40,24 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
+// A folder of this process: two benchmarks running at once must not delete each other's files.
+fs::path process_temp_dir(const std::string& name) {
+  return fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
+}
+
+// A folder removed when the process ends.
+struct TempFolder {
+  fs::path path;
+  ~TempFolder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
 // Writes a table folder (synthetic learning curves, modelled elapsed time) once per process.
 fs::path big_table_folder() {
-  static const fs::path dir = [] {
-    const fs::path d = fs::temp_directory_path() / "synetune_bench_big_table";
+  static const TempFolder dir{[] {
+    const fs::path d = process_temp_dir("synetune_bench_big_table");
     fs::remove_all(d);
     fs::create_directories(d);
     std::ofstream(d / "space.json") << R"({
@@ -74,8 +90,8 @@ fs::path big_table_folder() {
     std::ofstream(d / "configs.csv") << configs;
     std::ofstream(d / "curves.csv") << curves;
     return d;
-  }();
-  return dir;
+  }()};
+  return dir.path;
 }
 
 // Backend alone: 4 workers, every trial stopped after 1..9 results (ASHA-like mix).
@@ -116,7 +132,7 @@ BENCHMARK(BM_SimulatorBackend_Results)->Unit(benchmark::kMillisecond)->Iteration
 void BM_SimulatorTuner_Results(benchmark::State& state, const std::string& method) {
   auto bb = method == "RandomSearch" ? load_blackbox("synthetic_lc_tab")
                                      : load_blackbox(big_table_folder().string());
-  const auto root = fs::temp_directory_path() / "synetune_bench_runs";
+  const auto root = process_temp_dir("synetune_bench_runs");
   std::int64_t results = 0;
   double cpu = 0;
   int run = 0;

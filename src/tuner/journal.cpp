@@ -97,22 +97,28 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
                            const Json& extra) {
   // One line per result: appended piecewise, without temporaries.
   line_.clear();
+  number_spans_.clear();
+  auto number = [&](double v) {
+    const std::size_t begin = line_.size();
+    append_number(line_, v);
+    number_spans_.emplace_back(begin, line_.size() - begin);
+  };
   line_ += "{\"event\":\"result\",\"trial_id\":";
   append_integer(line_, r.trial_id);
   line_ += ",\"time\":";
-  append_number(line_, time);
-  line_ += ",\"status\":\"";
-  line_ += to_string(status);
-  line_ += "\",\"decision\":\"";
-  line_ += to_string(decision);
-  line_ += "\",\"result\":{";
+  number(time);
+  // The usual status and decision are left out (readers default to them): a simulation
+  // writes millions of these lines.
+  if (status != TrialStatus::kInProgress) line_ += ",\"status\":\"", line_ += to_string(status), line_ += '"';
+  if (decision != Decision::kContinue) line_ += ",\"decision\":\"", line_ += to_string(decision), line_ += '"';
+  line_ += ",\"result\":{";
   bool first = true;
   for (const auto& [k, v] : r.values) {
     if (!first) line_ += ',';
     first = false;
     append_key(line_, k);
     line_ += ':';
-    append_number(line_, v);
+    number(v);
   }
   if (r.extra.is_object())
     for (auto it = r.extra.begin(); it != r.extra.end(); ++it) {
@@ -126,6 +132,10 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
   if (extra.is_object() && !extra.empty()) line_ += ",\"extra\":", append_json_python(line_, extra);
   line_ += "}\n";
   write_line(line_);
+}
+
+std::string_view JournalWriter::number_text(std::size_t i) const {
+  return std::string_view(line_).substr(number_spans_[i].first, number_spans_[i].second);
 }
 
 void JournalWriter::status(TrialId id, double time, TrialStatus status, const std::string& reason) {

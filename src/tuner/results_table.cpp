@@ -81,7 +81,7 @@ std::uint32_t ResultsTable::metric_column(const std::string& key) {
 }
 
 void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, double tuner_time,
-                       const Json& extra) {
+                       const Json& extra, const JournalWriter* number_text) {
   Row row{r.trial_id, decision, status, 0, text_.size(), 0, 0, Json()};
   auto add_extra = [&](const Json& obj) {
     if (!obj.is_object()) return;
@@ -96,31 +96,40 @@ void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, d
   add_extra(extra);
   // Metric cells in column order; a metric column that has a non-numeric value in this row
   // (rare) shows that value.
+  // (column, index of the value in the result); NaN cells are empty, as pandas writes them.
   scratch_.clear();
   bool in_order = true;
-  for (const auto& [k, v] : r.values) {
-    const std::uint32_t c = metric_column(k);
+  for (std::uint32_t i = 0; i < r.values.size(); ++i) {
+    const std::uint32_t c = metric_column(r.values[i].first);
     in_order = in_order && c == scratch_.size();
-    scratch_.emplace_back(c, v);
+    scratch_.emplace_back(c, i);
   }
   if (!in_order) std::sort(scratch_.begin(), scratch_.end());
-  std::uint32_t next = 0;
-  auto cell = [&](std::uint32_t c, double v) {
-    if (c > 0) text_ += ',';
-    if (std::isnan(v) && row.extra.is_object() && row.extra.contains(metric_columns_[c]))
-      append_csv_json(text_, row.extra[metric_columns_[c]]);
-    else
-      append_csv_number(text_, v);
+  auto number = [&](double v, std::size_t text_index) {
+    if (number_text && std::isfinite(v)) text_ += number_text->number_text(text_index);
+    else append_csv_number(text_, v);
   };
-  for (const auto& [c, v] : scratch_) {
+  std::uint32_t next = 0;
+  auto empty_cell = [&](std::uint32_t c) {
+    if (c > 0) text_ += ',';
+    if (row.extra.is_object() && row.extra.contains(metric_columns_[c]))
+      append_csv_json(text_, row.extra[metric_columns_[c]]);
+  };
+  for (const auto& [c, i] : scratch_) {
     if (c < next) continue;  // a key reported twice: the first value wins
-    for (; next < c; ++next) cell(next, std::nan(""));
-    cell(c, v);
+    for (; next < c; ++next) empty_cell(next);
+    const double v = r.values[i].second;
+    if (std::isnan(v)) {
+      empty_cell(c);
+    } else {
+      if (c > 0) text_ += ',';
+      number(v, 1 + i);
+    }
     next = c + 1;
   }
   row.num_metric_cells = next;
   row.metrics_len = static_cast<std::uint32_t>(text_.size() - row.text_begin);
-  append_csv_number(text_, tuner_time);
+  number(tuner_time, 0);
   row.time_len = static_cast<std::uint32_t>(text_.size() - row.text_begin - row.metrics_len);
   rows_.push_back(std::move(row));
 }

@@ -98,7 +98,7 @@ struct Tuner::Impl {
   void apply_decision(TrialRecord& rec, Decision d, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
-  void write_checkpoint(std::int64_t journal_offset, bool in_saver_child);
+  void write_checkpoint(std::int64_t journal_offset);
   TuningSummary finish(const std::string& reason, double t);
   // Resume support.
   void load_from(const std::filesystem::path& p);
@@ -219,7 +219,7 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
       Json extra;
       for (auto& cb : callbacks) cb->on_trial_result(rec->trial, ev.result, d, t, extra);
       journal->result(ev.result, t, TrialStatus::kInProgress, d, extra);
-      table.add(ev.result, d, TrialStatus::kInProgress, t, extra);
+      table.add(ev.result, d, TrialStatus::kInProgress, t, extra, journal.get());
       // A trial that reached max_t has done its work: let it exit by itself so that it counts
       // as Completed (Syne Tune kills it and calls it Stopped). Should it report again, it is
       // stopped then.
@@ -310,13 +310,10 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
   }
 }
 
-void Tuner::Impl::write_checkpoint(std::int64_t journal_offset, bool in_saver_child) {
+void Tuner::Impl::write_checkpoint(std::int64_t journal_offset) {
   if (!opts.write_checkpoint) return;
-  auto doc = std::make_unique<Json>(tuner_checkpoint_json(state, *scheduler, *backend, opts, journal_offset));
-  write_file_atomically(path / "tuner.json", dump_json_python(*doc));
-  // The forked saver exits right after: freeing the document's many small objects would
-  // only cost time.
-  if (in_saver_child) (void)doc.release();
+  write_file_atomically(path / "tuner.json",
+                        tuner_checkpoint_text(state, *scheduler, *backend, opts, journal_offset));
 }
 
 void Tuner::Impl::save(double t) {
@@ -324,7 +321,7 @@ void Tuner::Impl::save(double t) {
   const std::int64_t offset = journal->offset();
   saver.run_async([&] {
     table.write_csv_zip(path / "results.csv.zip", compress_results());
-    write_checkpoint(offset, /*in_saver_child=*/true);
+    write_checkpoint(offset);
   });
 }
 
@@ -332,7 +329,7 @@ TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   state.status.wallclock_time = t;
   // The checkpoint is taken before the running trials are stopped: a resume continues them.
   const std::int64_t offset = journal->offset();
-  saver.run_now([&] { write_checkpoint(offset, /*in_saver_child=*/false); });
+  saver.run_now([&] { write_checkpoint(offset); });
   backend->stop_all();
   for (TrialRecord* rec : state.running_trials()) set_status(*rec, TrialStatus::kStopped, kEndOfTuning, t);
   journal->tuning_end(t, reason);

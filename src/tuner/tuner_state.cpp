@@ -1,5 +1,6 @@
 #include "tuner/tuner_state.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "synetune/core/error.hpp"
@@ -77,50 +78,67 @@ std::optional<std::pair<const TrialRecord*, double>> TunerState::best_trial(cons
 
 // The trial table is stored by columns: one array per field instead of one object per trial
 // (10,000 trials: a few arrays instead of 10,000 nine-key objects, 3x faster to build and
-// to parse). Version-1 checkpoints stored one object per trial; from_json reads both.
-Json TunerState::to_json() const {
-  const std::size_t n = trials_.size();
-  Json ids = Json::array(), configs = Json::array(), statuses = Json::array(),
-       created = Json::array(), num_results = Json::array(), last_results = Json::array(),
-       best = Json::array(), max_cost = Json::array(), last_resource = Json::array(),
-       reasons = Json::object();
-  for (Json* col : {&ids, &configs, &statuses, &created, &num_results, &last_results, &best,
-                    &max_cost, &last_resource})
-    col->get_ref<Json::array_t&>().reserve(n);
-  auto number_or_null = [](double v) { return std::isnan(v) ? Json() : Json(v); };
-  for (const auto& r : trials_) {
-    // Configs and last results are read again only for trials that may still run; a finished
-    // trial's config is in the journal (its trial_start line), where a resume takes it from.
-    const bool may_run = r.trial.status == TrialStatus::kInProgress || r.trial.status == TrialStatus::kPaused;
-    ids.push_back(r.trial.trial_id);
-    configs.push_back(may_run ? r.trial.config : Json());
-    statuses.push_back(to_string(r.trial.status));
-    created.push_back(r.trial.creation_time);
-    num_results.push_back(r.num_results);
-    last_results.push_back(may_run ? r.last_result.to_json() : Json());
-    best.push_back(number_or_null(r.best));
-    max_cost.push_back(r.max_cost);
-    last_resource.push_back(number_or_null(r.last_resource));
+// to parse). Version-1 checkpoints stored one object per trial; from_json reads both. The
+// columns are written as text directly: a document of 50,000-element arrays cost more to
+// build, dump and free than the rest of a long simulation.
+void TunerState::append_json(std::string& out) const {
+  auto column = [&](const char* name, auto&& cell) {
+    out += '"';
+    out += name;
+    out += "\":[";
+    for (std::size_t i = 0; i < trials_.size(); ++i) {
+      if (i) out += ',';
+      cell(trials_[i]);
+    }
+    out += "],";
+  };
+  auto number_or_null = [&](double v) {
+    if (std::isnan(v)) out += "null";
+    else append_json_python(out, Json(v));
+  };
+  auto integer = [&](std::int64_t v) {
+    char buf[24];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, p);
+  };
+  // Configs and last results are read again only for trials that may still run; a finished
+  // trial's config is in the journal (its trial_start line), where a resume takes it from.
+  auto may_run = [](const TrialRecord& r) {
+    return r.trial.status == TrialStatus::kInProgress || r.trial.status == TrialStatus::kPaused;
+  };
+  out += "{\"status\":";
+  append_json_python(out, status.to_json());
+  out += ",\"next_trial_id\":";
+  integer(next_trial_id);
+  out += exhausted ? ",\"exhausted\":true" : ",\"exhausted\":false";
+  out += ",\"best_trial_id\":";
+  integer(best_id_);
+  out += ",\"trials\":{";
+  column("trial_id", [&](const TrialRecord& r) { integer(r.trial.trial_id); });
+  column("config", [&](const TrialRecord& r) {
+    if (may_run(r)) append_json_python(out, r.trial.config);
+    else out += "null";
+  });
+  column("status", [&](const TrialRecord& r) {
+    out += '"';
+    out += to_string(r.trial.status);
+    out += '"';
+  });
+  column("creation_time", [&](const TrialRecord& r) { append_json_python(out, Json(r.trial.creation_time)); });
+  column("num_results", [&](const TrialRecord& r) { integer(r.num_results); });
+  column("last_result", [&](const TrialRecord& r) {
+    if (may_run(r)) append_json_python(out, r.last_result.to_json());
+    else out += "null";
+  });
+  column("best", [&](const TrialRecord& r) { number_or_null(r.best); });
+  column("max_cost", [&](const TrialRecord& r) { append_json_python(out, Json(r.max_cost)); });
+  column("last_resource", [&](const TrialRecord& r) { number_or_null(r.last_resource); });
+  Json reasons = Json::object();
+  for (const auto& r : trials_)
     if (!r.reason.empty()) reasons[std::to_string(r.trial.trial_id)] = r.reason;
-  }
-  Json trials = Json::object();
-  trials["trial_id"] = std::move(ids);
-  trials["config"] = std::move(configs);
-  trials["status"] = std::move(statuses);
-  trials["creation_time"] = std::move(created);
-  trials["num_results"] = std::move(num_results);
-  trials["last_result"] = std::move(last_results);
-  trials["best"] = std::move(best);
-  trials["max_cost"] = std::move(max_cost);
-  trials["last_resource"] = std::move(last_resource);
-  trials["reason"] = std::move(reasons);
-  Json j = Json::object();
-  j["status"] = status.to_json();
-  j["next_trial_id"] = next_trial_id;
-  j["exhausted"] = exhausted;
-  j["best_trial_id"] = best_id_;
-  j["trials"] = std::move(trials);
-  return j;
+  out += "\"reason\":";
+  append_json_python(out, reasons);
+  out += "}}";
 }
 
 namespace {
@@ -178,22 +196,27 @@ void TunerState::from_json(const Json& j) {
   }
 }
 
-Json tuner_checkpoint_json(const TunerState& state, const Scheduler& scheduler,
-                           const Backend& backend, const TunerOptions& opts,
-                           std::int64_t journal_offset) {
-  // Assigned one by one: an initializer list would copy the large parts.
-  Json j = Json::object();
-  j["format"] = "synetune-tuner-checkpoint";
-  j["version"] = 2;
-  j["journal_offset"] = journal_offset;
-  j["n_workers"] = opts.n_workers;
-  j["max_failures"] = opts.max_failures;
-  j["seed"] = opts.seed;
-  j["stop_criterion"] = opts.stop_criterion.to_json();
-  j["state"] = state.to_json();
-  j["scheduler"] = scheduler.save_state();
-  j["backend"] = backend.save_state();
-  return j;
+std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
+                                  const Backend& backend, const TunerOptions& opts,
+                                  std::int64_t journal_offset) {
+  Json head = Json::object();
+  head["format"] = "synetune-tuner-checkpoint";
+  head["version"] = 2;
+  head["journal_offset"] = journal_offset;
+  head["n_workers"] = opts.n_workers;
+  head["max_failures"] = opts.max_failures;
+  head["seed"] = opts.seed;
+  head["stop_criterion"] = opts.stop_criterion.to_json();
+  std::string out = dump_json_python(head);
+  out.pop_back();  // the closing brace: the large parts follow
+  out += ",\"state\":";
+  state.append_json(out);
+  out += ",\"scheduler\":";
+  append_json_python(out, scheduler.save_state());
+  out += ",\"backend\":";
+  append_json_python(out, backend.save_state());
+  out += '}';
+  return out;
 }
 
 }  // namespace synetune

@@ -49,7 +49,8 @@ class TunerState {
   std::optional<std::pair<const TrialRecord*, double>> best_trial(const ProblemSpec& p) const;
   void set_main_metric(const std::string& metric, Mode mode) { metric_ = metric, sign_ = mode == Mode::kMin ? 1 : -1; }
 
-  Json to_json() const;
+  /// Appends the state as a JSON object (the "state" part of tuner.json).
+  void append_json(std::string& out) const;
   void from_json(const Json& j);
 
   TuningStatus status;
@@ -67,7 +68,7 @@ class TunerState {
 
 /// The content of `tuner.json` (see docs/checkpoint.md); periodic saves build it in the
 /// BackgroundSaver's forked child, from its copy of the tuner.
-Json tuner_checkpoint_json(const TunerState& state, const Scheduler& scheduler,
+std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
                                   const Backend& backend, const TunerOptions& opts,
                                   std::int64_t journal_offset);
 

@@ -7,8 +7,9 @@
 ///   {"event":"tuning_start","time":t,"tuner_name":..,"resumed":bool}
 ///   {"event":"trial_start","trial_id":i,"time":t,"resumed":bool,"config":{..}
 ///    [,"warm_start_from":j]}
-///   {"event":"result","trial_id":i,"time":t,"status":"InProgress","decision":"CONTINUE",
-///    "result":{..metrics..}[,"extra":{..}]}
+///   {"event":"result","trial_id":i,"time":t[,"status":"Stopped"][,"decision":"STOP"],
+///    "result":{..metrics..}[,"extra":{..}]}   (status InProgress and decision CONTINUE,
+///    the usual ones, are left out)
 ///   {"event":"status","trial_id":i,"time":t,"status":"Completed|Failed|Stopped|Paused",
 ///    "reason":".."}
 ///   {"event":"tuning_end","time":t,"reason":".."}
@@ -19,6 +20,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "synetune/core/json.hpp"
 #include "synetune/core/result.hpp"
@@ -40,6 +44,10 @@ class JournalWriter {
                    std::optional<TrialId> warm_start_from = std::nullopt);
   void result(const Result& r, double time, TrialStatus status, Decision decision,
               const Json& extra);
+  /// Text of the numbers of the last result line: 0 is its time, 1 + i the i-th value of
+  /// the result. Valid until the next line is written: the results table copies them rather
+  /// than formatting the same numbers again.
+  std::string_view number_text(std::size_t i) const;
   void status(TrialId id, double time, TrialStatus status, const std::string& reason);
   void tuning_end(double time, const std::string& reason);
   /// Hands buffered lines to the kernel (write(2)): from then on they survive a SIGKILL.
@@ -54,6 +62,7 @@ class JournalWriter {
   std::FILE* file_ = nullptr;
   bool buffered_ = false;
   std::string line_;
+  std::vector<std::pair<std::size_t, std::size_t>> number_spans_;  // in line_: (offset, length)
 };
 
 /// Reads a journal, calling `on_line` for each complete, well-formed line in order.

@@ -12,6 +12,7 @@
 #include "synetune/core/json.hpp"
 #include "synetune/core/result.hpp"
 #include "synetune/core/types.hpp"
+#include "synetune/tuner/journal.hpp"
 
 namespace synetune {
 
@@ -19,8 +20,10 @@ class ResultsTable {
  public:
   /// Config of a trial (updated on resume with a new config).
   void set_config(TrialId id, const Config& config);
+  /// `number_text` (optional): how the journal printed the numbers of this result (see
+  /// JournalWriter::number_text); finite ones are copied rather than formatted again.
   void add(const Result& r, Decision decision, TrialStatus status, double tuner_time,
-           const Json& extra);
+           const Json& extra, const JournalWriter* number_text = nullptr);
   std::size_t num_rows() const { return rows_.size(); }
 
   /// CSV text (header + rows). Missing values are empty cells, as pandas writes NaN.
@@ -57,7 +60,7 @@ class ResultsTable {
   std::vector<std::string> extra_columns_;  // first-seen order
   std::vector<std::string> config_keys_;    // config columns without the "config_" prefix
   std::vector<ConfigCells> configs_;        // by trial id (ids are dense, from 0)
-  std::vector<std::pair<std::uint32_t, double>> scratch_;  // add(): (column, value) of a row
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_;  // add(): (column, value index)
 };
 
 /// Writes `data` as the single entry `entry_name` of a new zip archive at `path`, atomically;

@@ -59,8 +59,8 @@ def _read_journal(path: Path):
                     extra_keys.append(k)
                 row[k] = v
             row.update(
-                st_decision=j.get("decision"),
-                st_status=j.get("status"),
+                st_decision=j.get("decision", "CONTINUE"),
+                st_status=j.get("status", "InProgress"),
                 trial_id=j["trial_id"],
                 st_tuner_time=j.get("time"),
             )

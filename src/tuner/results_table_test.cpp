@@ -1,0 +1,82 @@
+#include "synetune/tuner/results_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "synetune/tuner/journal.hpp"
+
+namespace synetune {
+namespace {
+
+Result make_result(TrialId id, std::vector<std::pair<std::string, double>> values) {
+  Result r;
+  r.trial_id = id;
+  r.values = std::move(values);
+  return r;
+}
+
+class ResultsTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("synetune_results_table_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ResultsTableTest, ColumnsAddedLaterGetEmptyCellsInEarlierRows) {
+  ResultsTable t;
+  t.set_config(0, Json{{"lr", 0.1}});
+  t.add(make_result(0, {{"loss", 2.5}}), Decision::kContinue, TrialStatus::kInProgress, 1.0, Json());
+  // Trial 1 brings a new config key and a new metric, reported in another order.
+  t.set_config(1, Json{{"lr", 0.01}, {"act", "relu"}});
+  t.add(make_result(1, {{"acc", 0.5}, {"loss", 1.5}}), Decision::kStop, TrialStatus::kInProgress, 2.0,
+        Json{{"cb", 7}});
+  t.add(make_result(0, {{"loss", std::nan("")}}), Decision::kContinue, TrialStatus::kInProgress, 3.0, Json());
+  EXPECT_EQ(t.to_csv(),
+            "loss,acc,st_decision,st_status,trial_id,config_lr,config_act,st_tuner_time,cb\n"
+            "2.5,,CONTINUE,InProgress,0,0.1,,1,\n"
+            "1.5,0.5,STOP,InProgress,1,0.01,relu,2,7\n"
+            ",,CONTINUE,InProgress,0,0.1,,3,\n");
+}
+
+TEST_F(ResultsTableTest, NumbersTakenFromTheJournalGiveTheSameTable) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<Result> results = {make_result(0, {{"epoch", 1}, {"loss", 0.1 + 0.2}, {"x", inf}}),
+                                 make_result(0, {{"epoch", 2}, {"loss", std::nan("")}, {"x", -1e-300}}),
+                                 make_result(1, {{"loss", 1e21}, {"epoch", 1}})};
+  ResultsTable plain, shared;
+  JournalWriter journal(dir_ / "journal.jsonl", true);
+  for (TrialId id : {0, 1}) plain.set_config(id, Json{{"lr", 1.0 / 3}}), shared.set_config(id, Json{{"lr", 1.0 / 3}});
+  double t = 0.7;
+  for (const auto& r : results) {
+    plain.add(r, Decision::kContinue, TrialStatus::kInProgress, t, Json());
+    journal.result(r, t, TrialStatus::kInProgress, Decision::kContinue, Json());
+    shared.add(r, Decision::kContinue, TrialStatus::kInProgress, t, Json(), &journal);
+    t *= 3.3;
+  }
+  EXPECT_EQ(shared.to_csv(), plain.to_csv());
+  EXPECT_NE(plain.to_csv().find(",inf,"), std::string::npos);  // pandas reads inf
+}
+
+TEST_F(ResultsTableTest, StoredAndDeflatedZipsHoldTheSameTable) {
+  ResultsTable t;
+  t.set_config(0, Json{{"lr", 0.5}});
+  for (int e = 1; e <= 50; ++e)
+    t.add(make_result(0, {{"epoch", e}, {"loss", 1.0 / e}}), Decision::kContinue, TrialStatus::kInProgress, e, Json());
+  t.write_csv_zip(dir_ / "a.zip", true);
+  t.write_csv_zip(dir_ / "b.zip", false);
+  EXPECT_EQ(read_zip_entry(dir_ / "a.zip", "results.csv"), t.to_csv());
+  EXPECT_EQ(read_zip_entry(dir_ / "b.zip", "results.csv"), t.to_csv());
+  EXPECT_LT(std::filesystem::file_size(dir_ / "a.zip"), std::filesystem::file_size(dir_ / "b.zip"));
+}
+
+}  // namespace
+}  // namespace synetune
