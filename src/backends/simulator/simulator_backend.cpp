@@ -153,7 +153,7 @@ struct SimulatorBackend::Impl {
     out.time = e.time;
     if (e.fidelity == 0) {
       out.kind = BackendEvent::Kind::kCompleted;
-      t.state = TrialState::kDone;
+      finish(t, TrialState::kDone);
       return out;
     }
     const double elapsed = rebased_elapsed(t, e.fidelity);
@@ -171,6 +171,17 @@ struct SimulatorBackend::Impl {
     else
       push(e.time + opt.delay_complete_after_final_report, e.trial, 0);
     return out;
+  }
+
+  // A finished trial keeps only what a warm start or a later resume reads (its progress): a
+  // resume rebinds its curve from the config it is given, as after load_state. Freeing the
+  // config now, while it is still in cache, is cheaper than at destruction.
+  static void finish(Trial& t, TrialState state) {
+    t.state = state;
+    t.config = Json();
+    std::vector<double>().swap(t.scratch);
+    t.curve = {};
+    t.config_index = -1;
   }
 
   void charge_real_time() {
@@ -260,7 +271,7 @@ void SimulatorBackend::stop(TrialId trial_id) {
   Impl::Trial& t = m.trial(trial_id);
   const bool running = t.state == TrialState::kRunning;
   ++t.gen;
-  if (t.state != TrialState::kDone) t.state = TrialState::kStopped;
+  if (t.state != TrialState::kDone) Impl::finish(t, TrialState::kStopped);
   if (running) m.now += options_.delay_stop;
   m.mark_exit();
 }
@@ -336,13 +347,18 @@ std::int64_t SimulatorBackend::last_fidelity(TrialId trial_id) const {
 Json SimulatorBackend::save_state() const {
   const Impl& m = *impl_;
   // Trials that may run again in full; of finished ones only what a warm start reads (their
-  // progress), as [id, state, last_fidelity]: a long simulation has many thousands.
+  // progress), as one flat list of (id, state, last_fidelity) triples: a long simulation has
+  // many thousands, and one array of numbers is much cheaper than an array per trial.
   Json trials = Json::array(), finished = Json::array();
+  auto& flat = finished.get_ref<Json::array_t&>();
   for (std::size_t id = 0; id < m.trials.size(); ++id) {
     const auto& t = m.trials[id];
     if (t.state == TrialState::kNone) continue;
     if (t.state == TrialState::kStopped || t.state == TrialState::kDone) {
-      finished.push_back(Json::array({id, static_cast<int>(t.state), t.last_fidelity}));
+      if (flat.capacity() == flat.size()) flat.reserve(3 * (m.trials.size() - id) + flat.size());
+      flat.emplace_back(id);
+      flat.emplace_back(static_cast<int>(t.state));
+      flat.emplace_back(t.last_fidelity);
       continue;
     }
     trials.push_back({{"trial_id", id}, {"state", static_cast<int>(t.state)}, {"config", t.config},
@@ -389,10 +405,23 @@ void SimulatorBackend::load_state(const Json& state) {
                     ? blackbox_->curve_at(static_cast<std::size_t>(t.config_index), t.seed)
                     : blackbox_->curve(t.config, t.seed, t.scratch);
     }
-    for (const auto& f : state.value("finished_trials", Json::array())) {
-      auto& t = m.trial(f.at(0).get<TrialId>(), true);
-      t.state = static_cast<TrialState>(f.at(1).get<int>());
-      t.last_fidelity = f.at(2).get<std::int64_t>();
+    const Json none = Json::array();
+    const auto found = state.find("finished_trials");
+    const Json& finished = found != state.end() ? *found : none;
+    auto restore_finished = [&](const Json& id, const Json& st, const Json& last_fidelity) {
+      auto& t = m.trial(id.get<TrialId>(), true);
+      t.state = static_cast<TrialState>(st.get<int>());
+      t.last_fidelity = last_fidelity.get<std::int64_t>();
+    };
+    if (!finished.empty() && finished[0].is_array()) {
+      // Earlier format: one [id, state, last_fidelity] array per trial.
+      for (const auto& f : finished) restore_finished(f.at(0), f.at(1), f.at(2));
+    } else {
+      if (finished.size() % 3 != 0)
+        throw StorageError("SimulatorBackend: corrupt saved state: finished_trials is not a "
+                           "list of (id, state, last_fidelity) triples");
+      for (std::size_t i = 0; i < finished.size(); i += 3)
+        restore_finished(finished[i], finished[i + 1], finished[i + 2]);
     }
     m.heap.clear();
     for (const auto& e : state.at("events"))

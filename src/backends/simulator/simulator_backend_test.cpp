@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <cmath>
 #include <limits>
 
@@ -215,6 +217,46 @@ TEST(SimulatorBackend, SameSeedSameResultsAndSaveLoadContinuesIdentically) {
   trace += drive(second, 180, id, paused, run);
   EXPECT_EQ(trace, trace_full);
   EXPECT_GT(trace.size(), 1000u);
+}
+
+TEST(SimulatorBackend, FinishedTrialsKeepProgressForWarmStartResumeAndCheckpoints) {
+  auto bb = synthetic_tab();
+  const auto& confs = bb->configurations();
+  SimulatorBackend b(bb);
+  b.start(0, confs[10], std::nullopt);
+  b.start(1, confs[20], std::nullopt);
+  for (int i = 0; i < 6; ++i) b.wait(kInf);  // 3 epochs each
+  ASSERT_EQ(b.last_fidelity(0), 3);
+  ASSERT_EQ(b.last_fidelity(1), 3);
+  b.stop(0);
+  b.stop(1);
+  const Json state = Json::parse(b.save_state().dump());
+  ASSERT_TRUE(state.at("finished_trials").is_array());
+  // The earlier checkpoint format, one [id, state, last_fidelity] array per finished trial.
+  Json nested = state;
+  nested["finished_trials"] = Json::array();
+  for (std::size_t i = 0; i < state["finished_trials"].size(); i += 3)
+    nested["finished_trials"].push_back({state["finished_trials"][i], state["finished_trials"][i + 1],
+                                         state["finished_trials"][i + 2]});
+  SimulatorBackend from_flat(bb), from_nested(bb);
+  from_flat.load_state(state);
+  from_nested.load_state(nested);
+  for (SimulatorBackend* s : {&b, &from_flat, &from_nested}) {
+    EXPECT_EQ(s->last_fidelity(0), 3);
+    EXPECT_EQ(s->last_fidelity(1), 3);
+    // Warm start from a stopped donor continues after its epoch; resuming a stopped trial
+    // continues after its own last epoch, with its config's curve.
+    s->start(2, confs[30], TrialId{0});
+    s->resume(1, confs[20]);
+    std::map<TrialId, double> first_epoch;
+    while (first_epoch.size() < 2)
+      for (const auto& e : s->wait(kInf)) first_epoch.emplace(e.trial_id, e.result.get("epoch"));
+    EXPECT_EQ(first_epoch, (std::map<TrialId, double>{{1, 4.0}, {2, 4.0}}));
+  }
+  Json bad = state;
+  bad["finished_trials"].push_back(1);
+  SimulatorBackend c(bb);
+  EXPECT_THROW(c.load_state(bad), StorageError);
 }
 
 TEST(SimulatorBackend, NoDelaysAndFixedSeedOptions) {
