@@ -59,20 +59,32 @@ Config ConfigSpace::postprocess(const Config& config) const {
   if (!config.is_object())
     throw InvalidArgument("a configuration must be a JSON object, got " + config.dump());
   Config out = Json::object();
+  // The names are unique: entries are appended without operator[]'s search.
+  auto& entries = static_cast<Json::object_t::Container&>(out.get_ref<Json::object_t&>());
+  entries.reserve(config.size() + hps_.size());
+  // Configs usually list the space's hyperparameters in its order (they were sampled or
+  // postprocessed before): each is then found where the previous one ended.
+  auto next = config.begin();
+  std::size_t matched = 0;
   for (const auto& hp : hps_) {
     if (hp.is_constant()) {
-      out[hp.name] = std::get<ConstantDomain>(hp.domain).value;
+      entries.emplace_back(hp.name, std::get<ConstantDomain>(hp.domain).value);
+      if (next != config.end() && next.key() == hp.name) ++next, ++matched;
+      else if (config.contains(hp.name)) ++matched;
       continue;
     }
-    auto it = config.find(hp.name);
+    auto it = next != config.end() && next.key() == hp.name ? next : config.find(hp.name);
     if (it == config.end())
       throw InvalidArgument("configuration " + config.dump() + " lacks hyperparameter '" +
                             hp.name + "'");
-    out[hp.name] = cast_value(hp.name, hp.domain, *it);
+    entries.emplace_back(hp.name, cast_value(hp.name, hp.domain, *it));
+    next = std::next(it);
+    ++matched;
   }
   // Keys unknown to the space (e.g. set by a scheduler) are kept as they are.
-  for (auto it = config.begin(); it != config.end(); ++it)
-    if (find(it.key()) == nullptr) out[it.key()] = it.value();
+  if (matched < config.size())
+    for (auto it = config.begin(); it != config.end(); ++it)
+      if (find(it.key()) == nullptr) entries.emplace_back(it.key(), it.value());
   return out;
 }
 

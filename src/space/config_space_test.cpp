@@ -133,6 +133,17 @@ TEST(ConfigSpace, PostprocessCastsAndAddsConstants) {
               HasSubstr("lacks hyperparameter 'p'"));
 }
 
+TEST(ConfigSpace, PostprocessOrdersKeysAsTheSpaceAndKeepsUnknownKeysLast) {
+  ConfigSpace cs;
+  cs.add("a", uniform(0, 1)).add("k", constant("x")).add("b", randint(1, 9));
+  // Keys in another order, the constant given, and a key the space does not know.
+  const Config c = cs.postprocess(Json{{"extra", 7}, {"b", 3.0}, {"k", "y"}, {"a", 0.5}});
+  EXPECT_EQ(c.dump(), R"({"a":0.5,"k":"x","b":3,"extra":7})");
+  // Already in the space's order: the same document.
+  EXPECT_EQ(cs.postprocess(c), c);
+  EXPECT_EQ(cs.postprocess(Json{{"a", 0.25}, {"b", 2}}).dump(), R"({"a":0.25,"k":"x","b":2})");
+}
+
 TEST(ConfigSpace, MidpointFollowsSyneTune) {
   ConfigSpace cs;
   cs.add("u", uniform(0, 1))
