@@ -1,5 +1,6 @@
 #include "blackboxes/tabulated_blackbox.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -89,28 +90,32 @@ TabulatedBlackbox::TabulatedBlackbox(TableData data) : d_(std::move(data)) {
   const std::size_t n = d_.configs.size(), nh = d_.hps.size();
   if (d_.inactive.size() != n) d_.inactive.assign(n, std::vector<bool>(nh, false));
   norm_.assign(n * nh, kNaN);
-  cells_.resize(n * nh);
-  std::size_t n_slots = 2;
-  while (n_slots < 2 * n) n_slots *= 2;  // load factor <= 1/2: short probe runs
-  slots_.assign(n_slots, {0, 0});
+  n_slots_ = 2;
+  while (n_slots_ < 2 * n) n_slots_ *= 2;  // load factor <= 1/2: short probe runs
+  const std::size_t stride = nh + 1;
+  slots_.assign(n_slots_ * stride + 64 / sizeof(Cell), Cell{});
+  while (reinterpret_cast<std::uintptr_t>(&slots_[slot0_]) % 64 != 0) ++slot0_;
+  std::vector<Cell> cells(nh);
   std::vector<std::string> row_texts(nh);
   for (std::size_t c = 0; c < n; ++c) {
-    Cell* cells = &cells_[c * nh];
     for (std::size_t h = 0; h < nh; ++h) {
       if (!d_.inactive[c][h]) norm_[c * nh + h] = normalized(d_.configs[c].at(d_.hps[h].name), h);
       cells[h] = cell_of(d_.configs[c], h, row_texts[h]);
     }
     // First row wins for duplicates (a table should not have any).
-    const std::uint64_t hash = hash_cells(cells, nh);
-    if (find_row(cells, row_texts.data(), hash) >= 0) continue;
+    const std::uint64_t hash = hash_cells(cells.data(), nh);
+    if (find_row(cells.data(), row_texts.data(), hash) >= 0) continue;
     for (std::size_t h = 0; h < nh; ++h)
       if (has_text(cells[h].tag)) {
         cells[h].text = static_cast<std::uint32_t>(texts_.size());
         texts_.push_back(std::move(row_texts[h]));
       }
-    std::size_t i = hash & (n_slots - 1);
-    while (slots_[i].second != 0) i = (i + 1) & (n_slots - 1);
-    slots_[i] = {hash, static_cast<std::uint32_t>(c + 1)};
+    std::size_t i = hash & (n_slots_ - 1);
+    while (slots_[slot0_ + i * stride].text != 0) i = (i + 1) & (n_slots_ - 1);
+    Cell* slot = &slots_[slot0_ + i * stride];
+    slot[0].bits = hash;
+    slot[0].text = static_cast<std::uint32_t>(c + 1);
+    std::copy(cells.begin(), cells.end(), slot + 1);
   }
   // Known optimum / worst: over every (config, seed) whose curve reaches max_resource.
   if (auto mi = objective_index(d_.metric)) {
@@ -171,18 +176,18 @@ std::uint64_t TabulatedBlackbox::hash_cells(const Cell* cells, std::size_t n) {
 
 std::int64_t TabulatedBlackbox::find_row(const Cell* cells, const std::string* texts,
                                          std::uint64_t hash) const {
-  const std::size_t nh = d_.hps.size(), mask = slots_.size() - 1;
+  const std::size_t nh = d_.hps.size(), stride = nh + 1, mask = n_slots_ - 1;
+  if (n_slots_ == 0) return -1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const auto& [slot_hash, row_plus_1] = slots_[i];
-    if (row_plus_1 == 0) return -1;
-    if (slot_hash != hash) continue;
-    const std::size_t row = row_plus_1 - 1;
-    const Cell* rc = &cells_[row * nh];
+    const Cell* slot = &slots_[slot0_ + i * stride];
+    if (slot[0].text == 0) return -1;
+    if (slot[0].bits != hash) continue;
+    const Cell* rc = slot + 1;
     bool equal = true;
     for (std::size_t h = 0; h < nh && equal; ++h)
       equal = rc[h].tag == cells[h].tag && rc[h].bits == cells[h].bits &&
               (!has_text(rc[h].tag) || texts_[rc[h].text] == texts[h]);
-    if (equal) return static_cast<std::int64_t>(row);
+    if (equal) return static_cast<std::int64_t>(slot[0].text) - 1;
   }
 }
 

@@ -88,10 +88,12 @@ class TabulatedBlackbox final : public Blackbox {
   TableData d_;
   ConfigSpace space_;
   std::optional<double> optimum_, worst_;
-  std::vector<Cell> cells_;        ///< [config][hp]
   std::vector<std::string> texts_;  ///< texts of the table's kString / kOther cells
-  /// Open-addressing hash index: (hash, row + 1) per slot, 0 = empty; power-of-two size.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> slots_;
+  /// Open-addressing hash index (linear probing, power-of-two slot count). A slot is a head
+  /// (bits = hash, text = row + 1, 0 = empty) followed by the row's cells, so that a lookup
+  /// reads one cache line for the usual few hyperparameters. slots_[slot0_] is 64-byte aligned.
+  std::vector<Cell> slots_;
+  std::size_t slot0_ = 0, n_slots_ = 0;
   std::vector<double> norm_;  ///< [config][hp] normalized values for 1-NN (NaN = inactive)
 };
 
