@@ -273,20 +273,40 @@ Json HyperbandScheduler::metadata() const {
 // a config only for promotion-type trials that may still run (the stopping type never reads
 // its stored configs).
 Json HyperbandScheduler::save_state() const {
+  // Finished trials (most of them, in a long run) only need to stay known as finished, with
+  // their bracket: they are saved as runs of consecutive ids, [first, last, bracket].
   std::size_t count = 0;
-  for_each_state([&](TrialId, const TrialState&) { ++count; });
+  for_each_state([&](TrialId, const TrialState& st) { count += st.status != Status::kDone; });
   Json ids = Json::array(), brackets = Json::array(), next_rung = Json::array(),
-       resume_from = Json::array(), status = Json::array(), configs = Json::object();
+       resume_from = Json::array(), status = Json::array(), configs = Json::object(),
+       done = Json::array();
   for (Json* col : {&ids, &brackets, &next_rung, &resume_from, &status})
     col->get_ref<Json::array_t&>().reserve(count);
+  TrialId run_first = -1, run_last = -1;
+  int run_bracket = 0;
+  auto close_run = [&] {
+    if (run_first >= 0) done.push_back(Json::array({run_first, run_last, run_bracket}));
+    run_first = -1;
+  };
   for_each_state([&](TrialId id, const TrialState& st) {  // increasing ids: deterministic
+    if (st.status == Status::kDone) {
+      if (run_first >= 0 && id == run_last + 1 && st.bracket == run_bracket) {
+        run_last = id;
+      } else {
+        close_run();
+        run_first = run_last = id;
+        run_bracket = st.bracket;
+      }
+      return;
+    }
     ids.push_back(id);
     brackets.push_back(st.bracket);
     next_rung.push_back(st.next_rung);
     resume_from.push_back(st.resume_from);
     status.push_back(static_cast<int>(st.status));
-    if (promotion() && st.status != Status::kDone) configs[std::to_string(id)] = st.config;
+    if (promotion()) configs[std::to_string(id)] = st.config;
   });
+  close_run();
   Json trials = Json::object();
   trials["trial_id"] = std::move(ids);
   trials["bracket"] = std::move(brackets);
@@ -294,6 +314,7 @@ Json HyperbandScheduler::save_state() const {
   trials["resume_from"] = std::move(resume_from);
   trials["status"] = std::move(status);  // 0 running, 1 paused, 2 done
   trials["config"] = std::move(configs);
+  trials["done"] = std::move(done);
   std::map<TrialId, int> pending(pending_brackets_.begin(), pending_brackets_.end());
   Json pend = Json::array();
   for (const auto& [id, b] : pending) pend.push_back(Json::array({id, b}));
@@ -326,6 +347,21 @@ void HyperbandScheduler::load_state(const Json& state) {
       if (auto it = configs.find(std::to_string(id)); it != configs.end()) st.config = *it;
     slot(id) = std::move(st);
   }
+  // Finished trials as runs [first, last, bracket] (older states listed them in the columns).
+  if (const auto done = t.find("done"); done != t.end())
+    for (const auto& run : *done) {
+      const auto first = run.at(0).get<TrialId>(), last = run.at(1).get<TrialId>();
+      if (first < 0 || last < first || last - first > (TrialId{1} << 32))
+        throw StorageError("HyperbandScheduler state: bad run of finished trials " + run.dump());
+      for (TrialId id = first; id <= last; ++id) {
+        TrialState st;
+        st.known = true;
+        st.bracket = run.at(2).get<int>();
+        st.next_rung = static_cast<std::size_t>(st.bracket);
+        st.status = Status::kDone;
+        slot(id) = std::move(st);
+      }
+    }
   pending_brackets_.clear();
   for (const auto& p : state.at("pending_brackets"))
     if (const int b = p.at(1).get<int>(); b != 0) pending_brackets_.emplace(p.at(0).get<TrialId>(), b);
