@@ -24,12 +24,20 @@ TrialRecord& TunerState::add_trial(const Config& config, double t) {
 void TunerState::record_result(TrialRecord& rec, const Result& r) {
   ++rec.num_results;
   ++status.num_evaluations;
-  for (const auto& [k, v] : r.values) {
+  for (std::size_t i = 0; i < r.values.size(); ++i) {
+    const auto& [k, v] = r.values[i];
     if (std::isnan(v)) continue;
-    auto [itmax, newmax] = status.metric_max.try_emplace(k, v);
-    if (!newmax && v > itmax->second) itmax->second = v;
-    auto [itmin, newmin] = status.metric_min.try_emplace(k, v);
-    if (!newmin && v < itmin->second) itmin->second = v;
+    // Results report the same keys in the same order: the map entries of the i-th key are
+    // remembered (map iterators stay valid), so that a result costs no map search.
+    if (i >= extremes_.size()) extremes_.resize(i + 1);
+    auto& [key, itmax, itmin] = extremes_[i];
+    if (key != k || itmax == status.metric_max.end()) {
+      key = k;
+      itmax = status.metric_max.try_emplace(k, v).first;
+      itmin = status.metric_min.try_emplace(k, v).first;
+    }
+    if (v > itmax->second) itmax->second = v;
+    if (v < itmin->second) itmin->second = v;
     if (k == "st_worker_cost" && v > rec.max_cost) {
       status.cost += v - rec.max_cost;
       rec.max_cost = v;
@@ -158,6 +166,7 @@ struct TrialFields {
 
 void TunerState::from_json(const Json& j) {
   status = TuningStatus::from_json(j.at("status"));
+  extremes_.clear();
   next_trial_id = j.at("next_trial_id").get<TrialId>();
   exhausted = j.value("exhausted", false);
   best_id_ = j.value("best_trial_id", TrialId{-1});

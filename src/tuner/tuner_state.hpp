@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +38,12 @@ struct TrialRecord {
 
 class TunerState {
  public:
+  TunerState() = default;
+  // Not copyable: record_result's cache points into `status`.
+  TunerState(const TunerState&) = delete;
+  TunerState& operator=(const TunerState&) = delete;
+  TunerState(TunerState&&) = default;
+  TunerState& operator=(TunerState&&) = default;
   TrialRecord& add_trial(const Config& config, double t);
   TrialRecord* find(TrialId id) {
     return id >= 0 && static_cast<std::size_t>(id) < trials_.size() ? &trials_[id] : nullptr;
@@ -63,6 +71,8 @@ class TunerState {
   std::set<TrialId> running_;
   std::string metric_;
   double sign_ = 1;
+  using Extreme = std::map<std::string, double>::iterator;
+  std::vector<std::tuple<std::string, Extreme, Extreme>> extremes_;  // record_result's cache
   TrialId best_id_ = -1;
 };
 
