@@ -52,7 +52,7 @@ std::vector<Decision> rung_decisions(const fs::path& exp) {
     const int epoch = static_cast<int>(j["result"]["epoch"].get<double>());
     if (epoch == 1 || epoch == 3)
       out.push_back({j["time"].get<double>(), j["trial_id"].get<TrialId>(), epoch,
-                     j["decision"].get<std::string>()});
+                     j.value("decision", std::string("CONTINUE"))});  // CONTINUE is left out
   }
   return out;
 }
