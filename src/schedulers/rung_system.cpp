@@ -215,8 +215,11 @@ Json RungSystem::save_state() const {
     r["level"] = rung.level;
     r["trial_id"] = std::move(ids);
     r["value"] = std::move(values);
-    r["promoted"] = std::move(promoted);
-    r["eligible"] = std::move(eligible);
+    // Without promotions (stopping type) both flags are false everywhere: left out.
+    if (track_promotions_ || std::any_of(rung.entries.begin(), rung.entries.end(), [](const Entry& e) { return e.promoted; })) {
+      r["promoted"] = std::move(promoted);
+      r["eligible"] = std::move(eligible);
+    }
     rungs.push_back(std::move(r));
   }
   Json j = Json::object();
@@ -238,17 +241,18 @@ void RungSystem::load_state(const Json& state) {
     rung.values.clear();
     rung.candidates.clear();
     const Json& r = rungs.at(k);
-    const Json &ids = r.at("trial_id"), &values = r.at("value"), &promoted = r.at("promoted"),
-               &eligible = r.at("eligible");
+    const Json &ids = r.at("trial_id"), &values = r.at("value");
+    const Json* promoted = r.contains("promoted") ? &r["promoted"] : nullptr;
+    const Json* eligible = r.contains("eligible") ? &r["eligible"] : nullptr;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const auto id = ids.at(i).get<TrialId>();
       const double v = double_from_json(values.at(i));
       const std::size_t pos = rung.entries.size();
-      rung.entries.push_back(Entry{id, v, promoted.at(i).get<bool>()});
+      rung.entries.push_back(Entry{id, v, promoted && promoted->at(i).get<bool>()});
       rung.values.insert(v);
       if (!track_promotions_) continue;
       rung.index.emplace(id, pos);
-      if (eligible.at(i).get<bool>()) rung.candidates.emplace(v, pos);
+      if (eligible && eligible->at(i).get<bool>()) rung.candidates.emplace(v, pos);
     }
   }
 }

@@ -60,7 +60,7 @@ JournalWriter::~JournalWriter() {
 }
 
 void JournalWriter::write_line(const std::string& line) {
-  std::fwrite(line.data(), 1, line.size(), file_);
+  fwrite_unlocked(line.data(), 1, line.size(), file_);  // one thread writes the journal
   // Unbuffered mode (real backends): hand each line to the kernel at once, so a SIGKILL of
   // the tuner right after a decision cannot lose the result it was made on.
   if (!buffered_) std::fflush(file_);
@@ -82,15 +82,45 @@ void JournalWriter::tuning_start(double time, const std::string& tuner_name, boo
 void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Config& config,
                                 std::optional<TrialId> warm_start_from) {
   line_.clear();
+  config_spans_.clear();
   line_ += "{\"event\":\"trial_start\",\"trial_id\":";
   append_integer(line_, id);
   line_ += ",\"time\":";
   append_number(line_, time);
   line_ += resumed ? ",\"resumed\":true,\"config\":" : ",\"resumed\":false,\"config\":";
-  append_json_python(line_, config);
+  if (config.is_object()) {
+    // As append_json_python writes it, remembering where non-integral floats are (their
+    // text is the same in the results table).
+    line_ += '{';
+    bool first = true;
+    for (auto it = config.begin(); it != config.end(); ++it) {
+      if (!first) line_ += ',';
+      first = false;
+      append_key(line_, it.key());
+      line_ += ':';
+      const Json& v = it.value();
+      const double d = v.is_number_float() ? v.get<double>() : 0.0;
+      if (v.is_number_float() && std::isfinite(d) && d != std::floor(d)) {
+        const std::size_t begin = line_.size();
+        append_number(line_, d);
+        config_spans_.emplace_back(begin, line_.size() - begin);
+      } else {
+        config_spans_.emplace_back(0, 0);
+        append_json_python(line_, v);
+      }
+    }
+    line_ += '}';
+  } else {
+    append_json_python(line_, config);
+  }
   if (warm_start_from) line_ += ",\"warm_start_from\":", append_integer(line_, *warm_start_from);
   line_ += "}\n";
   write_line(line_);
+}
+
+std::string_view JournalWriter::config_value_text(std::size_t i) const {
+  if (i >= config_spans_.size()) return {};
+  return std::string_view(line_).substr(config_spans_[i].first, config_spans_[i].second);
 }
 
 void JournalWriter::result(const Result& r, double time, TrialStatus status, Decision decision,

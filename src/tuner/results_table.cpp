@@ -48,7 +48,7 @@ void append_csv_json(std::string& out, const Json& v) {
 
 }  // namespace
 
-void ResultsTable::set_config(TrialId id, const Config& config) {
+void ResultsTable::set_config(TrialId id, const Config& config, const JournalWriter* number_text) {
   if (id < 0) throw InvalidArgument("results table: negative trial id " + std::to_string(id));
   for (auto it = config.begin(); it != config.end(); ++it)
     if (std::find(config_keys_.begin(), config_keys_.end(), it.key()) == config_keys_.end())
@@ -56,15 +56,21 @@ void ResultsTable::set_config(TrialId id, const Config& config) {
   if (static_cast<std::size_t>(id) >= configs_.size()) configs_.resize(static_cast<std::size_t>(id) + 1);
   ConfigCells& cells = configs_[static_cast<std::size_t>(id)];
   cells.text.clear();
+  auto cell = [&](const Json& value, std::size_t pos) {  // pos: index of the entry in config
+    const std::string_view text = number_text ? number_text->config_value_text(pos) : std::string_view();
+    if (!text.empty()) cells.text += text;
+    else append_csv_json(cells.text, value);
+  };
   auto it = config.begin();
+  std::size_t pos = 0;
   for (const auto& key : config_keys_) {
     cells.text += ',';
     // Configs list their keys in column order (one config space): look up only otherwise.
     if (it != config.end() && it.key() == key) {
-      append_csv_json(cells.text, it.value());
-      ++it;
+      cell(*it, pos);
+      ++it, ++pos;
     } else if (auto found = config.find(key); found != config.end()) {
-      append_csv_json(cells.text, *found);
+      cell(*found, static_cast<std::size_t>(std::distance(config.begin(), found)));
       it = config.end();
     }
   }

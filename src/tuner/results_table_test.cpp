@@ -54,7 +54,14 @@ TEST_F(ResultsTableTest, NumbersTakenFromTheJournalGiveTheSameTable) {
                                  make_result(1, {{"loss", 1e21}, {"epoch", 1}})};
   ResultsTable plain, shared;
   JournalWriter journal(dir_ / "journal.jsonl", true);
-  for (TrialId id : {0, 1}) plain.set_config(id, Json{{"lr", 1.0 / 3}}), shared.set_config(id, Json{{"lr", 1.0 / 3}});
+  const std::vector<Config> configs = {
+      Json{{"lr", 1.0 / 3}, {"wd", 3.0}, {"act", "relu"}, {"n", 4}, {"big", 1e10}},
+      Json{{"act", "tanh"}, {"lr", -2.5e-7}, {"wd", std::nan("")}, {"n", 5}, {"big", 0.1}}};  // other order
+  for (TrialId id : {0, 1}) {
+    plain.set_config(id, configs[id]);
+    journal.trial_start(id, 0.0, false, configs[id]);
+    shared.set_config(id, configs[id], &journal);
+  }
   double t = 0.7;
   for (const auto& r : results) {
     plain.add(r, Decision::kContinue, TrialStatus::kInProgress, t, Json());

@@ -279,9 +279,9 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
       break;
     }
     if (auto* start = std::get_if<StartTrial>(&*s)) {
-      TrialRecord& rec = state.add_trial(start->config, t);
-      table.set_config(rec.trial.trial_id, rec.trial.config);
+      TrialRecord& rec = state.add_trial(std::move(start->config), t);
       journal->trial_start(rec.trial.trial_id, t, false, rec.trial.config, start->warm_start_from);
+      table.set_config(rec.trial.trial_id, rec.trial.config, journal.get());
       backend->start(rec.trial.trial_id, rec.trial.config, start->warm_start_from);
       scheduler->on_trial_add(rec.trial);
       for (auto& cb : callbacks) cb->on_trial_start(rec.trial, false, t);

@@ -8,10 +8,10 @@
 
 namespace synetune {
 
-TrialRecord& TunerState::add_trial(const Config& config, double t) {
+TrialRecord& TunerState::add_trial(Config config, double t) {
   TrialRecord rec;
   rec.trial.trial_id = next_trial_id++;
-  rec.trial.config = config;
+  rec.trial.config = std::move(config);
   rec.trial.status = TrialStatus::kInProgress;
   rec.trial.creation_time = t;
   trials_.push_back(std::move(rec));

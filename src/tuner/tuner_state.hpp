@@ -44,7 +44,7 @@ class TunerState {
   TunerState& operator=(const TunerState&) = delete;
   TunerState(TunerState&&) = default;
   TunerState& operator=(TunerState&&) = default;
-  TrialRecord& add_trial(const Config& config, double t);
+  TrialRecord& add_trial(Config config, double t);
   TrialRecord* find(TrialId id) {
     return id >= 0 && static_cast<std::size_t>(id) < trials_.size() ? &trials_[id] : nullptr;
   }

@@ -48,6 +48,9 @@ class JournalWriter {
   /// the result. Valid until the next line is written: the results table copies them rather
   /// than formatting the same numbers again.
   std::string_view number_text(std::size_t i) const;
+  /// Text of the i-th value of the config of the last trial_start line when it is a finite,
+  /// non-integral float (printed as the results table prints it), else empty.
+  std::string_view config_value_text(std::size_t i) const;
   void status(TrialId id, double time, TrialStatus status, const std::string& reason);
   void tuning_end(double time, const std::string& reason);
   /// Hands buffered lines to the kernel (write(2)): from then on they survive a SIGKILL.
@@ -63,6 +66,7 @@ class JournalWriter {
   bool buffered_ = false;
   std::string line_;
   std::vector<std::pair<std::size_t, std::size_t>> number_spans_;  // in line_: (offset, length)
+  std::vector<std::pair<std::size_t, std::size_t>> config_spans_;
 };
 
 /// Reads a journal, calling `on_line` for each complete, well-formed line in order.

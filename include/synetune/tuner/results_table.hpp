@@ -18,8 +18,9 @@ namespace synetune {
 
 class ResultsTable {
  public:
-  /// Config of a trial (updated on resume with a new config).
-  void set_config(TrialId id, const Config& config);
+  /// Config of a trial (updated on resume with a new config). `number_text` (optional): the
+  /// journal that just wrote this config (see JournalWriter::config_value_text).
+  void set_config(TrialId id, const Config& config, const JournalWriter* number_text = nullptr);
   /// `number_text` (optional): how the journal printed the numbers of this result (see
   /// JournalWriter::number_text); finite ones are copied rather than formatted again.
   void add(const Result& r, Decision decision, TrialStatus status, double tuner_time,
