@@ -55,16 +55,17 @@ void ResultsTable::set_config(TrialId id, const Config& config, const JournalWri
       config_keys_.push_back(it.key());
   if (static_cast<std::size_t>(id) >= configs_.size()) configs_.resize(static_cast<std::size_t>(id) + 1);
   ConfigCells& cells = configs_[static_cast<std::size_t>(id)];
-  cells.text.clear();
+  // A config set again (a resume with a new config) is appended anew; the old text stays.
+  cells.begin = config_text_.size();
   auto cell = [&](const Json& value, std::size_t pos) {  // pos: index of the entry in config
     const std::string_view text = number_text ? number_text->config_value_text(pos) : std::string_view();
-    if (!text.empty()) cells.text += text;
-    else append_csv_json(cells.text, value);
+    if (!text.empty()) config_text_ += text;
+    else append_csv_json(config_text_, value);
   };
   auto it = config.begin();
   std::size_t pos = 0;
   for (const auto& key : config_keys_) {
-    cells.text += ',';
+    config_text_ += ',';
     // Configs list their keys in column order (one config space): look up only otherwise.
     if (it != config.end() && it.key() == key) {
       cell(*it, pos);
@@ -74,6 +75,7 @@ void ResultsTable::set_config(TrialId id, const Config& config, const JournalWri
       it = config.end();
     }
   }
+  cells.length = static_cast<std::uint32_t>(config_text_.size() - cells.begin);
   cells.num_columns = static_cast<std::uint32_t>(config_keys_.size());
 }
 
@@ -178,7 +180,7 @@ std::string ResultsTable::to_csv() const {
     out.append(buf, p);
     const auto id = static_cast<std::size_t>(row.trial_id);
     const ConfigCells& cells = id < configs_.size() ? configs_[id] : no_config;
-    out += cells.text;
+    out.append(config_text_, cells.begin, cells.length);
     out.append(config_keys_.size() - cells.num_columns, ',');
     out += ',';
     out.append(text_, row.text_begin + row.metrics_len, row.time_len);

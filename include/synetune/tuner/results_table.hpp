@@ -48,8 +48,9 @@ class ResultsTable {
     std::uint32_t time_len;          // then the st_tuner_time cell
     Json extra;                      // non-numeric and callback columns
   };
-  struct ConfigCells {
-    std::string text;  // ",v1,v2,..." over the first num_columns config columns
+  struct ConfigCells {  // ",v1,v2,..." over the first num_columns config columns
+    std::size_t begin = 0;  // in config_text_ (one buffer: no allocation per trial)
+    std::uint32_t length = 0;
     std::uint32_t num_columns = 0;
   };
   std::uint32_t metric_column(const std::string& key);
@@ -61,6 +62,7 @@ class ResultsTable {
   std::vector<std::string> extra_columns_;  // first-seen order
   std::vector<std::string> config_keys_;    // config columns without the "config_" prefix
   std::vector<ConfigCells> configs_;        // by trial id (ids are dense, from 0)
+  std::string config_text_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_;  // add(): (column, value index)
 };
 
