@@ -277,7 +277,7 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
     if (!pts.is_array()) throw InvalidArgument("--points-to-evaluate must be a JSON list of objects");
     for (const auto& p : pts) ms.points_to_evaluate.push_back(p);
   }
-  if (bb && bb->is_tabulated()) ms.restrict_configurations = bb->configurations();
+  if (bb && bb->is_tabulated()) ms.restrict_configurations = bb->shared_configurations();
   out.scheduler = make_scheduler(a.method, ms);
 
   if (a.backend == "local") {

@@ -9,6 +9,7 @@
 
 #include "synetune/core/json.hpp"
 #include "synetune/schedulers/scheduler.hpp"
+#include "synetune/searchers/config_list.hpp"
 #include "synetune/space/config_space.hpp"
 
 namespace synetune {
@@ -21,8 +22,9 @@ struct MethodSpec {
   Json options = Json::object();
   std::vector<Config> points_to_evaluate;  ///< tried first, in order
   std::uint64_t seed = 0;
-  /// When the backend is tabulated: the only configs that may be suggested.
-  std::vector<Config> restrict_configurations;
+  /// When the backend is tabulated: the only configs that may be suggested (shared with the
+  /// blackbox and the searcher, not copied).
+  ConfigList restrict_configurations;
 };
 
 /// Builds the scheduler for `method` (case-sensitive short name). Throws InvalidArgument

@@ -30,6 +30,7 @@ class FunctionBlackbox final : public Blackbox {
   bool time_is_modelled() const override { return true; }
   std::optional<double> optimum() const override { return optimum_; }
   const std::vector<Config>& configurations() const override { return no_configs_; }
+  std::shared_ptr<const std::vector<Config>> shared_configurations() const override { return nullptr; }
   std::size_t num_seeds() const override { return 1; }
   std::optional<std::size_t> config_index(const Config&) const override { return std::nullopt; }
   CurveView curve(const Config& config, std::size_t seed,

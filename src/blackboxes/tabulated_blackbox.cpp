@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 
 #include "synetune/core/error.hpp"
 
@@ -85,9 +86,10 @@ ConfigSpace table_config_space(const std::vector<TableHp>& hps) {
   return space;
 }
 
-TabulatedBlackbox::TabulatedBlackbox(TableData data) : d_(std::move(data)) {
+TabulatedBlackbox::TabulatedBlackbox(TableData data)
+    : d_(std::move(data)), configs_(std::make_shared<const std::vector<Config>>(std::move(d_.configs))) {
   space_ = table_config_space(d_.hps);
-  const std::size_t n = d_.configs.size(), nh = d_.hps.size();
+  const std::size_t n = configs_->size(), nh = d_.hps.size();
   if (d_.inactive.size() != n) d_.inactive.assign(n, std::vector<bool>(nh, false));
   norm_.assign(n * nh, kNaN);
   n_slots_ = 2;
@@ -99,8 +101,8 @@ TabulatedBlackbox::TabulatedBlackbox(TableData data) : d_(std::move(data)) {
   std::vector<std::string> row_texts(nh);
   for (std::size_t c = 0; c < n; ++c) {
     for (std::size_t h = 0; h < nh; ++h) {
-      if (!d_.inactive[c][h]) norm_[c * nh + h] = normalized(d_.configs[c].at(d_.hps[h].name), h);
-      cells[h] = cell_of(d_.configs[c], h, row_texts[h]);
+      if (!d_.inactive[c][h]) norm_[c * nh + h] = normalized((*configs_)[c].at(d_.hps[h].name), h);
+      cells[h] = cell_of((*configs_)[c], h, row_texts[h]);
     }
     // First row wins for duplicates (a table should not have any).
     const std::uint64_t hash = hash_cells(cells.data(), nh);
@@ -205,7 +207,7 @@ double TabulatedBlackbox::normalized(const Json& v, std::size_t hp) const {
 }
 
 std::optional<std::size_t> TabulatedBlackbox::config_index(const Config& config) const {
-  if (d_.configs.empty()) return std::nullopt;
+  if (configs_->empty()) return std::nullopt;
   const std::size_t nh = d_.hps.size();
   // Exact match through the hash index; on the stack for the usual few hyperparameters.
   constexpr std::size_t kInline = 8;
@@ -228,7 +230,7 @@ std::optional<std::size_t> TabulatedBlackbox::config_index(const Config& config)
     if (active(config, h)) q[h] = normalized(config[d_.hps[h].name], h);
   std::size_t best = 0;
   double best_d = std::numeric_limits<double>::infinity();
-  for (std::size_t c = 0; c < d_.configs.size(); ++c) {
+  for (std::size_t c = 0; c < configs_->size(); ++c) {
     double dist = 0;
     for (std::size_t h = 0; h < nh && dist < best_d; ++h) {
       const double a = q[h], b = norm_[c * nh + h];
@@ -248,13 +250,13 @@ std::optional<std::size_t> TabulatedBlackbox::config_index(const Config& config)
 std::vector<std::size_t> TabulatedBlackbox::seeds_for(std::size_t config_index) const {
   std::vector<std::size_t> out;
   for (std::size_t s = 0; s < d_.n_seeds; ++s)
-    if (config_index < d_.configs.size() && d_.lengths[config_index * d_.n_seeds + s] > 0)
+    if (config_index < configs_->size() && d_.lengths[config_index * d_.n_seeds + s] > 0)
       out.push_back(s);
   return out;
 }
 
 CurveView TabulatedBlackbox::curve_at(std::size_t config_index, std::size_t seed) const {
-  if (config_index >= d_.configs.size()) return {};
+  if (config_index >= configs_->size()) return {};
   seed %= d_.n_seeds;
   const std::size_t cs = config_index * d_.n_seeds + seed;
   const std::size_t no = d_.objectives.size();

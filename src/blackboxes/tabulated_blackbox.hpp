@@ -2,6 +2,7 @@
 // Tabulated blackbox: learning curves of a finite configuration list, held in one contiguous
 // array so that a trial's curve is a pointer (no per-result lookups).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,10 @@ class TabulatedBlackbox final : public Blackbox {
   const std::string& time_attr() const override { return d_.time_attr; }
   bool time_is_modelled() const override { return d_.time_is_modelled; }
   std::optional<double> optimum() const override { return optimum_; }
-  const std::vector<Config>& configurations() const override { return d_.configs; }
+  const std::vector<Config>& configurations() const override { return *configs_; }
+  std::shared_ptr<const std::vector<Config>> shared_configurations() const override {
+    return configs_->empty() ? nullptr : configs_;
+  }
   std::size_t num_seeds() const override { return d_.n_seeds; }
   std::vector<std::size_t> seeds_for(std::size_t config_index) const override;
   std::optional<std::size_t> config_index(const Config& config) const override;
@@ -85,7 +89,8 @@ class TabulatedBlackbox final : public Blackbox {
   std::int64_t find_row(const Cell* cells, const std::string* texts, std::uint64_t hash) const;
   double normalized(const Json& v, std::size_t hp) const;
 
-  TableData d_;
+  TableData d_;  ///< configs moved to configs_
+  std::shared_ptr<const std::vector<Config>> configs_;
   ConfigSpace space_;
   std::optional<double> optimum_, worst_;
   std::vector<std::string> texts_;  ///< texts of the table's kString / kOther cells

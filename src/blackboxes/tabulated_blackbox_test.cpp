@@ -100,5 +100,18 @@ TEST(TabulatedLookup, ManyHyperparametersAndEveryRowFindsItself) {
   EXPECT_EQ(bb->config_index(off), 123u);  // nearest row
 }
 
+// The configuration list is handed to searchers shared, not copied, and outlives the table.
+TEST(TabulatedBlackbox, SharedConfigurationsAreTheListItself) {
+  auto bb = make_table({hp("x", {{"type", "uniform"}, {"lower", 0.0}, {"upper", 1.0}})},
+                       {{{"x", 0.25}}, {{"x", 0.75}}});
+  std::shared_ptr<const std::vector<Config>> shared = bb->shared_configurations();
+  ASSERT_NE(shared, nullptr);
+  EXPECT_EQ(shared.get(), &bb->configurations());
+  bb.reset();
+  ASSERT_EQ(shared->size(), 2u);
+  EXPECT_EQ((*shared)[1], (Json{{"x", 0.75}}));
+  EXPECT_EQ(load_blackbox("branin")->shared_configurations(), nullptr);  // analytic: no list
+}
+
 }  // namespace
 }  // namespace synetune

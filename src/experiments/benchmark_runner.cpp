@@ -28,7 +28,7 @@ MethodSpec method_spec_for(const Blackbox& blackbox, std::uint64_t seed, Json op
   spec.problem.max_t = static_cast<double>(blackbox.max_resource());
   spec.options = std::move(options);
   spec.seed = seed;
-  spec.restrict_configurations = blackbox.configurations();
+  spec.restrict_configurations = blackbox.shared_configurations();  // shared, not copied
   return spec;
 }
 

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "synetune/core/error.hpp"
+#include "synetune/blackboxes/blackbox.hpp"
+#include "synetune/experiments/benchmark_runner.hpp"
 #include "synetune/experiments/experiment_plot.hpp"
 #include "synetune/experiments/experiment_summary.hpp"
 #include "synetune/tuner/results_table.hpp"
@@ -287,6 +289,15 @@ TEST(ExperimentSummary, ShowsStatusTrialsBestAndUserMetadata) {
   std::string t = experiment_table({r}, r.last_update);
   EXPECT_NE(t.find("NAME"), std::string::npos) << t;
   EXPECT_NE(t.find("loss=1 (min)"), std::string::npos) << t;
+}
+
+// method_spec_for hands the table's configuration list to the method without a copy.
+TEST(MethodSpecFor, SharesTheTableConfigurations) {
+  const auto bb = load_blackbox("synthetic_lc_tab");
+  const MethodSpec spec = method_spec_for(*bb, 1);
+  ASSERT_FALSE(spec.restrict_configurations.empty());
+  EXPECT_EQ(spec.restrict_configurations.shared().get(), &bb->configurations());
+  EXPECT_TRUE(method_spec_for(*load_blackbox("branin"), 1).restrict_configurations.empty());
 }
 
 }  // namespace

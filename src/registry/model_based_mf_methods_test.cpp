@@ -72,10 +72,12 @@ TEST(ModelBasedMultiFidelity, RestrictedConfigurationsRespected) {
   auto sp = spec(Json{{"type", "promotion"}});
   Rng rng(3);
   std::set<std::string> allowed;
+  std::vector<Config> list;
   for (int i = 0; i < 30; ++i) {
-    sp.restrict_configurations.push_back(sp.space.postprocess(sp.space.sample(rng)));
-    allowed.insert(sp.space.match_string(sp.restrict_configurations.back()));
+    list.push_back(sp.space.postprocess(sp.space.sample(rng)));
+    allowed.insert(sp.space.match_string(list.back()));
   }
+  sp.restrict_configurations = std::move(list);
   auto s = make_scheduler("MOBSTER", sp);
   testing::SimDriver d(*s, 4, 2);
   d.run(400, 27);

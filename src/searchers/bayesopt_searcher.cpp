@@ -122,8 +122,10 @@ BayesianOptimizationSearcher::BayesianOptimizationSearcher(ConfigSpace space, Pr
     throw InvalidArgument("BayesianOptimizationSearcher: the config space has no tunable "
                           "hyperparameter; add one or use a constant-only runner");
   initial_ = impute_points_to_evaluate(space_, options_.points_to_evaluate);
-  auto& restrict = options_.restrict_configurations;
-  for (auto& c : restrict) c = space_.postprocess(c);
+  // A private cast copy: the given list is shared (e.g. with a blackbox).
+  const auto& restrict = restrict_;
+  restrict_.reserve(options_.restrict_configurations.size());
+  for (const auto& c : options_.restrict_configurations) restrict_.push_back(space_.postprocess(c));
   if (!restrict.empty()) {
     ExclusionList allowed;
     for (const auto& c : restrict) allowed.add(space_.match_string(c));
@@ -155,7 +157,7 @@ Config BayesianOptimizationSearcher::accept(Config c) {
   excluded_.add(key);
   if (!remaining_.empty() && !options_.allow_duplicates)
     std::erase_if(remaining_, [&](std::size_t i) {
-      return space_.match_string(options_.restrict_configurations[i]) == key;
+      return space_.match_string(restrict_[i]) == key;
     });
   ++num_suggested_;
   return c;
@@ -176,7 +178,7 @@ std::optional<Config> BayesianOptimizationSearcher::suggest(TrialId trial_id) {
 }
 
 std::optional<Config> BayesianOptimizationSearcher::suggest_random() {
-  const auto& restrict = options_.restrict_configurations;
+  const auto& restrict = restrict_;
   if (!restrict.empty()) {
     if (options_.allow_duplicates) return accept(restrict[rng_.index(restrict.size())]);
     if (remaining_.empty()) return std::nullopt;
@@ -234,7 +236,7 @@ std::optional<Config> BayesianOptimizationSearcher::suggest_model_based() {
   // Candidates: remaining restricted configs (sampled if many) or random configs.
   std::vector<Config> cands;
   const auto num_cands = static_cast<std::size_t>(options_.num_init_candidates);
-  const auto& restrict = options_.restrict_configurations;
+  const auto& restrict = restrict_;
   const bool restricted = !restrict.empty();
   if (restricted) {
     std::vector<std::size_t> pool = remaining_;

@@ -77,8 +77,10 @@ MultiFidelityGPSearcher::MultiFidelityGPSearcher(ConfigSpace space, ProblemSpec 
   if (encoder_.dimension() == 0)
     throw InvalidArgument("multi-fidelity GP searcher: the config space has no tunable hyperparameter");
   initial_ = impute_points_to_evaluate(space_, options_.points_to_evaluate);
-  auto& restrict = options_.restrict_configurations;
-  for (auto& c : restrict) c = space_.postprocess(c);
+  // A private cast copy: the given list is shared (e.g. with a blackbox).
+  const auto& restrict = restrict_;
+  restrict_.reserve(options_.restrict_configurations.size());
+  for (const auto& c : options_.restrict_configurations) restrict_.push_back(space_.postprocess(c));
   if (!restrict.empty()) {
     ExclusionList allowed;
     for (const auto& c : restrict) allowed.add(space_.match_string(c));
@@ -111,7 +113,7 @@ MultiFidelityGPSearcher::TrialData& MultiFidelityGPSearcher::find_or_add(TrialId
   if (!excluded_.contains(key)) {
     excluded_.add(key);
     std::erase_if(remaining_, [&](std::size_t i) {
-      return space_.match_string(options_.restrict_configurations[i]) == key;
+      return space_.match_string(restrict_[i]) == key;
     });
   }
   return trials_.back();
@@ -153,7 +155,7 @@ Config MultiFidelityGPSearcher::accept(Config c, const char* kind) {
   excluded_.add(key);
   if (!remaining_.empty())
     std::erase_if(remaining_, [&](std::size_t i) {
-      return space_.match_string(options_.restrict_configurations[i]) == key;
+      return space_.match_string(restrict_[i]) == key;
     });
   ++num_suggested_;
   last_kind_ = kind;
@@ -173,7 +175,7 @@ std::optional<Config> MultiFidelityGPSearcher::suggest(TrialId trial_id) {
 }
 
 std::optional<Config> MultiFidelityGPSearcher::suggest_random() {
-  const auto& restrict = options_.restrict_configurations;
+  const auto& restrict = restrict_;
   if (!restrict.empty()) {
     if (remaining_.empty()) return std::nullopt;
     return accept(restrict[remaining_[rng_.index(remaining_.size())]], "random");
@@ -256,7 +258,7 @@ std::optional<Config> MultiFidelityGPSearcher::suggest_model_based() {
 
   // Candidates: restricted configs not yet suggested, or random configs.
   std::vector<Config> cands;
-  const auto& restrict = options_.restrict_configurations;
+  const auto& restrict = restrict_;
   if (!restrict.empty()) {
     std::vector<std::size_t> pool = remaining_;
     if (pool.empty()) return std::nullopt;

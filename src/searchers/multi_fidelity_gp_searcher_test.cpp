@@ -130,9 +130,11 @@ TEST(MultiFidelityGPSearcher, StateRoundTripGivesSameNextSuggestion) {
 TEST(MultiFidelityGPSearcher, RestrictedConfigurationsOnlyAndExhaustion) {
   auto o = options();
   Rng rng(1);
-  for (int i = 0; i < 15; ++i) o.restrict_configurations.push_back(space().sample(rng));
+  std::vector<Config> list;
+  for (int i = 0; i < 15; ++i) list.push_back(space().sample(rng));
+  o.restrict_configurations = list;
   std::set<std::string> allowed;
-  for (const auto& c : o.restrict_configurations) allowed.insert(space().match_string(space().postprocess(c)));
+  for (const auto& c : list) allowed.insert(space().match_string(space().postprocess(c)));
   MultiFidelityGPSearcher s(space(), problem(), Rng(2), o);
   Driver d(s);
   TrialId id = 0;

@@ -1,9 +1,13 @@
 #include "synetune/searchers/random_searcher.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <array>
+#include <charconv>
 #include <limits>
 #include <numeric>
+#include <span>
+#include <string_view>
+#include <variant>
 
 #include "synetune/core/error.hpp"
 
@@ -41,6 +45,38 @@ void ExclusionList::load_state(const Json& j) {
   for (const auto& k : j) add(k.get<std::string>());
 }
 
+namespace {
+
+// Printed value of one hyperparameter exactly as ConfigSpace::match_string prints it, for the
+// common cases (a number inside a numeric range, a category given verbatim): those casts
+// change nothing, so the value is printed as is. Empty if another cast would be needed.
+std::string_view printed_value(const Domain& domain, const Json& v, std::span<char, 32> buf) {
+  const auto done = [&](std::to_chars_result r) { return std::string_view(buf.data(), r.ptr); };
+  if (const auto* d = std::get_if<FloatDomain>(&domain)) {
+    if (!v.is_number()) return {};
+    const double f = v.get<double>();
+    if (!(f >= d->lower && f <= d->upper)) return {};
+    return done(std::to_chars(buf.data(), buf.data() + buf.size(), f, std::chars_format::scientific, 6));
+  }
+  if (const auto* d = std::get_if<IntDomain>(&domain)) {
+    constexpr std::int64_t kExact = std::int64_t{1} << 53;  // match_string goes through a double
+    if (!v.is_number_integer()) return {};
+    const auto i = v.get<std::int64_t>();
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kExact)) return {};
+    if (i < d->lower || i > d->upper || i > kExact || i < -kExact) return {};
+    return done(std::to_chars(buf.data(), buf.data() + buf.size(), i));
+  }
+  const std::vector<Json>* cats = nullptr;
+  if (const auto* d = std::get_if<CategoricalDomain>(&domain)) cats = &d->categories;
+  if (const auto* d = std::get_if<OrdinalDomain>(&domain); d && d->kind == "equal") cats = &d->categories;
+  if (cats == nullptr) return {};
+  for (std::size_t i = 0; i < cats->size(); ++i)
+    if ((*cats)[i] == v) return done(std::to_chars(buf.data(), buf.data() + buf.size(), i));
+  return {};
+}
+
+}  // namespace
+
 RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions options)
     : space_(std::move(space)),
       rng_(std::move(rng)),
@@ -49,38 +85,42 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
   const std::size_t n = restrict_.size();
   if (n > std::numeric_limits<std::uint32_t>::max())
     throw InvalidArgument("restrict_configurations: more than 2^32 - 1 configurations");
-  // One match string per entry, kept only as a hash: it validates the entry (missing or
-  // uncastable values throw) and lets other configs be mapped into the list. The entries
-  // themselves are cast (postprocessed) only when drawn.
-  key_hashes_.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    try {
-      key_hashes_.emplace_back(std::hash<std::string>{}(space_.match_string(restrict_[i])),
-                               static_cast<std::uint32_t>(i));
-    } catch (const InvalidArgument& e) {
-      throw InvalidArgument("restrict_configurations[" + std::to_string(i) + "]: " + e.what());
+  if (n > 0) {
+    for (const auto& hp : space_.hyperparameters()) {
+      single_.emplace_back();
+      if (!hp.is_constant()) single_.back().add(hp.name, hp.domain);
     }
-  }
-  std::sort(key_hashes_.begin(), key_hashes_.end());
-  // Entries with equal match strings are one config: they share the group of the first one.
-  for (std::size_t a = 0; a < n;) {
-    std::size_t b = a + 1;
-    while (b < n && key_hashes_[b].first == key_hashes_[a].first) ++b;
-    if (b - a > 1) {  // equal hashes (rare): compare the strings; indices ascend in the run
-      std::vector<std::string> keys;
-      for (std::size_t i = a; i < b; ++i) keys.push_back(space_.match_string(restrict_[key_hashes_[i].second]));
-      for (std::size_t i = a + 1; i < b; ++i)
-        for (std::size_t j = a; j < i; ++j)
-          if (keys[i - a] == keys[j - a]) {
-            if (group_.empty()) {
-              group_.resize(n);
-              std::iota(group_.begin(), group_.end(), 0U);
-            }
-            group_[key_hashes_[i].second] = group_[key_hashes_[j].second];
-            break;
-          }
+    // Each entry is hashed (which validates it: missing or uncastable values throw); entries
+    // with equal match strings are one config, the group of the first one. The entries
+    // themselves are cast (postprocessed) only when drawn.
+    std::size_t n_slots = 2;
+    while (n_slots < 2 * n) n_slots *= 2;  // load factor <= 1/2: short probe runs
+    slots_.assign(n_slots, Slot{});
+    const std::size_t mask = n_slots - 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t h = 0;
+      try {
+        h = key_hash(restrict_[i]);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument("restrict_configurations[" + std::to_string(i) + "]: " + e.what());
+      }
+      std::string key;  // built only for a hash match (a duplicate, or rarely a collision)
+      std::size_t s = h & mask;
+      bool duplicate = false;
+      for (; slots_[s].index_plus_1 != 0 && !duplicate; s = (s + 1) & mask) {
+        if (slots_[s].hash != h) continue;
+        const std::size_t first = slots_[s].index_plus_1 - 1;
+        if (key.empty()) key = space_.match_string(restrict_[i]);
+        if (space_.match_string(restrict_[first]) != key) continue;
+        if (group_.empty()) {
+          group_.resize(n);
+          std::iota(group_.begin(), group_.end(), 0U);
+        }
+        group_[i] = static_cast<std::uint32_t>(first);
+        duplicate = true;
+      }
+      if (!duplicate) slots_[s] = Slot{h, static_cast<std::uint32_t>(i + 1)};
     }
-    a = b;
   }
   remaining_.resize(n);
   std::iota(remaining_.begin(), remaining_.end(), std::size_t{0});
@@ -90,7 +130,7 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
     // Initial configs outside the allowed list cannot be evaluated (e.g. on a table).
     std::vector<Config> kept;
     for (auto& c : initial_) {
-      const std::size_t g = group_of_key(space_.match_string(c));
+      const std::size_t g = group_of_config(c);
       if (g == kNotListed) continue;
       kept.push_back(std::move(c));
       initial_group_.push_back(g);
@@ -99,12 +139,47 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
   }
 }
 
-std::size_t RandomSearcher::group_of_key(const std::string& key) const {
-  const std::uint64_t h = std::hash<std::string>{}(key);
-  for (auto it = std::lower_bound(key_hashes_.begin(), key_hashes_.end(), std::make_pair(h, std::uint32_t{0}));
-       it != key_hashes_.end() && it->first == h; ++it)
-    if (space_.match_string(restrict_[it->second]) == key) return group_of_index(it->second);
+std::uint64_t RandomSearcher::key_hash(const Config& config) const {
+  std::uint64_t h = 0;
+  std::array<char, 32> buf{};
+  const auto& hps = space_.hyperparameters();
+  for (std::size_t k = 0; k < hps.size(); ++k) {
+    if (hps[k].is_constant()) continue;
+    const auto it = config.find(hps[k].name);
+    std::string_view text;
+    if (it != config.end()) text = printed_value(hps[k].domain, *it, buf);
+    std::string exact;
+    if (text.empty()) {  // missing, or cast needed: match_string of this value alone (may throw)
+      exact = single_[k].match_string(config);
+      text = std::string_view(exact).substr(hps[k].name.size() + 1);  // after "name:"
+    }
+    std::uint64_t t = 14695981039346656037ULL;  // FNV-1a of the text, mixed in by position
+    for (const char c : text) t = (t ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h = (h ^ t) * 0x9e3779b97f4a7c15ULL + k;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+std::size_t RandomSearcher::group_of_config(const Config& config) const {
+  const std::uint64_t h = key_hash(config);
+  const std::size_t mask = slots_.size() - 1;
+  std::string key;
+  for (std::size_t s = h & mask; slots_[s].index_plus_1 != 0; s = (s + 1) & mask) {
+    if (slots_[s].hash != h) continue;
+    const std::size_t first = slots_[s].index_plus_1 - 1;  // slots hold first entries: groups
+    if (key.empty()) key = space_.match_string(config);
+    if (space_.match_string(restrict_[first]) == key) return first;
+  }
   return kNotListed;
+}
+
+std::size_t RandomSearcher::group_of_key(const std::string& key) {
+  if (group_by_key_.empty())
+    for (std::size_t i = 0; i < restrict_.size(); ++i)
+      group_by_key_.emplace(space_.match_string(restrict_[i]), group_of_index(i));  // first wins
+  const auto it = group_by_key_.find(key);
+  return it == group_by_key_.end() ? kNotListed : it->second;
 }
 
 bool RandomSearcher::is_last_suggested(TrialId trial_id, const Config& config) const {
@@ -191,7 +266,7 @@ void RandomSearcher::on_trial_add(TrialId trial_id, const Config& config) {
   }
   if (is_last_suggested(trial_id, config)) return;  // the common case: marked in suggest
   // Configs outside the list can never be drawn, so they need no record.
-  if (const std::size_t g = group_of_key(space_.match_string(config)); g != kNotListed) used_[g] = true;
+  if (const std::size_t g = group_of_config(config); g != kNotListed) used_[g] = true;
 }
 
 Json RandomSearcher::save_state() const {
@@ -243,7 +318,7 @@ void RandomSearcher::load_state(const Json& state) {
   initial_group_.clear();
   std::vector<Config> kept;
   for (auto& c : initial_)
-    if (const std::size_t g = group_of_key(space_.match_string(c)); g != kNotListed) {
+    if (const std::size_t g = group_of_config(c); g != kNotListed) {
       kept.push_back(std::move(c));
       initial_group_.push_back(g);
     }

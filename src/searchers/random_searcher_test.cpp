@@ -104,8 +104,10 @@ TEST(RandomSearcher, SaveLoadContinuesIdentically) {
     ConfigSpace cs = small_space();
     cs.add("x", finrange(0, 1, 4));
     RandomSearcherOptions opts;
+    std::vector<Config> list;
     if (restricted)
-      for (int n = 1; n <= 3; ++n) opts.restrict_configurations.push_back(Json{{"n", n}, {"act", "relu"}, {"x", 0.0}});
+      for (int n = 1; n <= 3; ++n) list.push_back(Json{{"n", n}, {"act", "relu"}, {"x", 0.0}});
+    opts.restrict_configurations = list;
     RandomSearcher a(cs, Rng(5), opts);
     for (int i = 0; i < 2; ++i) a.suggest(i);
     const Json state = Json::parse(a.save_state().dump());
@@ -183,11 +185,53 @@ TEST(RandomSearcher, InvalidRestrictedConfigNamesItsIndex) {
   ConfigSpace cs;
   cs.add("x", uniform(0, 1));
   try {
-    RandomSearcher s(cs, Rng(1), {.restrict_configurations = {Json{{"x", 0.1}}, Json{{"y", 0.2}}}});
+    RandomSearcher s(cs, Rng(1), {.restrict_configurations = std::vector<Config>{Json{{"x", 0.1}}, Json{{"y", 0.2}}}});
     FAIL() << "no exception";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("restrict_configurations[1]"), std::string::npos) << e.what();
   }
+}
+
+// Entries are grouped by a hash of their printed values (no match strings built); values
+// that need a cast (bool, just outside the range, an int domain given 2.0 or 2.4, a grid
+// value between grid points) take the exact path. Either way equal match strings are one
+// config: each group is suggested once, also when given in another form by someone else.
+TEST(RandomSearcher, RestrictedGroupsByMatchStringWhateverTheValueForm) {
+  ConfigSpace cs;
+  cs.add("x", uniform(0, 1)).add("n", randint(1, 5)).add("act", choice({"relu", "tanh"})).add("f", finrange(0, 1, 5));
+  const std::vector<Config> list = {
+      Json{{"x", 0.5}, {"n", 2}, {"act", "relu"}, {"f", 0.25}},
+      Json{{"x", 0.5 + 1e-12}, {"n", 2.0}, {"act", "relu"}, {"f", 0.25}},  // same as [0]
+      Json{{"x", 1.0 + 1e-10}, {"n", 3}, {"act", "tanh"}, {"f", 0.5}},
+      Json{{"x", 1.0}, {"n", 3}, {"act", "tanh"}, {"f", 0.5}},             // same as [2]
+      Json{{"x", true}, {"n", 3}, {"act", "tanh"}, {"f", 0.5}},            // same as [2]
+      Json{{"x", 0.25}, {"n", 2.4}, {"act", "relu"}, {"f", 0.26}},
+      Json{{"x", 0.25}, {"n", 2}, {"act", "relu"}, {"f", 0.25}},           // same as [5]
+      Json{{"x", 0.75}, {"n", 5}, {"act", "tanh"}, {"f", 1}},
+  };
+  std::set<std::string> groups;
+  for (const auto& c : list) groups.insert(cs.match_string(c));
+  ASSERT_EQ(groups.size(), 4u);
+  RandomSearcher s(cs, Rng(2), {.points_to_evaluate = std::vector<Config>{}, .restrict_configurations = list});
+  s.on_trial_add(100, Json{{"x", 0.75}, {"n", 5.0}, {"act", "tanh"}, {"f", 0.99}});  // = [7]
+  std::set<std::string> got;
+  for (int i = 0; i < 8; ++i)
+    if (const auto c = s.suggest(i)) {
+      EXPECT_TRUE(got.insert(cs.match_string(*c)).second) << c->dump();
+    }
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_FALSE(got.count(cs.match_string(list[7])));
+  // An initial config in another form maps to its group: suggested first, not drawn again.
+  RandomSearcher t(cs, Rng(2), {.points_to_evaluate = std::vector<Config>{Json{{"x", true}, {"n", 3}, {"act", "tanh"}, {"f", 0.5}}},
+                                .restrict_configurations = list});
+  EXPECT_EQ(cs.match_string(*t.suggest(0)), cs.match_string(list[3]));
+  std::set<std::string> rest;
+  for (int i = 1; i < 8; ++i)
+    if (const auto c = t.suggest(i)) {
+      EXPECT_TRUE(rest.insert(cs.match_string(*c)).second) << c->dump();
+    }
+  EXPECT_EQ(rest.size(), 3u);
+  EXPECT_FALSE(rest.count(cs.match_string(list[3])));
 }
 
 }  // namespace

@@ -69,6 +69,9 @@ class Blackbox {
   /// Configs carry the config space's keys only, inactive conditional values filled with the
   /// domain's lower bound.
   virtual const std::vector<Config>& configurations() const = 0;
+  /// The same list, shared (null if empty): handed to searchers without a copy. Valid after
+  /// the blackbox is gone.
+  virtual std::shared_ptr<const std::vector<Config>> shared_configurations() const = 0;
   bool is_tabulated() const { return !configurations().empty(); }
   /// Seeds with data (1 for single-seed tables and analytic functions).
   virtual std::size_t num_seeds() const = 0;

@@ -75,7 +75,7 @@ struct BayesOptOptions {
   int max_size_data_for_model = 500;
   double max_size_top_fraction = 0.25;
   /// If non-empty, only these configs are suggested (scored directly, no local optimisation).
-  std::vector<Config> restrict_configurations = {};
+  ConfigList restrict_configurations = {};
   /// Constrained BO: a second GP models this result key; feasible iff value <= 0; the
   /// acquisition is EI x P(feasible), with f* taken over feasible observations.
   std::string constraint_attr = {};
@@ -136,6 +136,7 @@ class BayesianOptimizationSearcher : public Searcher {
   std::size_t num_initial_points_ = 0;   ///< points_to_evaluate at construction
   std::size_t num_suggested_ = 0;
   std::vector<TrialData> trials_;        ///< in order of registration
+  std::vector<Config> restrict_;         ///< restrict_configurations, postprocessed
   std::vector<std::size_t> remaining_;   ///< restrict_configurations not yet suggested
   ExclusionList excluded_;
   std::optional<GPHyperparameters> last_hp_;

@@ -79,7 +79,7 @@ struct MultiFidelityGPOptions {
   std::int64_t max_t = 0;
   std::vector<std::int64_t> rung_levels;
   /// If non-empty, only these configs are suggested (each at most once).
-  std::vector<Config> restrict_configurations = {};
+  ConfigList restrict_configurations = {};
 
   void validate() const;  ///< throws InvalidArgument naming each bad option
   /// Reads the searcher option names above (num_init_random, ...); other keys are ignored
@@ -141,6 +141,7 @@ class MultiFidelityGPSearcher : public Searcher {
   MultiFidelityGPOptions options_;
   std::vector<Config> initial_;
   std::vector<TrialData> trials_;
+  std::vector<Config> restrict_;        ///< restrict_configurations, postprocessed
   std::vector<std::size_t> remaining_;  ///< restricted configs not yet suggested
   ExclusionList excluded_;
   std::size_t num_suggested_ = 0;

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "synetune/core/rng.hpp"
+#include "synetune/searchers/config_list.hpp"
 #include "synetune/searchers/searcher.hpp"
 #include "synetune/space/config_space.hpp"
 
@@ -22,8 +24,9 @@ struct RandomSearcherOptions {
   /// after 100 failed draws (or when a finite space is used up) suggest() returns nullopt.
   bool allow_duplicates = false;
   /// If non-empty, only these configs are suggested (e.g. the rows of a tabulated
-  /// benchmark), each at most once unless allow_duplicates.
-  std::vector<Config> restrict_configurations = {};
+  /// benchmark), each at most once unless allow_duplicates. Entries with equal match
+  /// strings are one config.
+  ConfigList restrict_configurations = {};
 };
 
 /// Imputes partial points_to_evaluate with the space's midpoint values, casts them and drops
@@ -67,9 +70,15 @@ class RandomSearcher : public Searcher {
   static constexpr std::size_t kNotListed = static_cast<std::size_t>(-1);
   std::optional<Config> next_initial();
   std::optional<Config> draw_restricted();
-  /// Restricted mode: the group (first index with the same match string) of `key` in the
+  /// Hash of `config`'s match string, computed without building it (values cast and printed
+  /// per hyperparameter into a buffer); configs with equal match strings hash equally.
+  /// Throws InvalidArgument as match_string does for a missing or uncastable value.
+  std::uint64_t key_hash(const Config& config) const;
+  /// Restricted mode: the group (first index with the same match string) of `config` in the
   /// list, or kNotListed.
-  std::size_t group_of_key(const std::string& key) const;
+  std::size_t group_of_config(const Config& config) const;
+  /// Same for a match string (older states hold these); builds a string index on first use.
+  std::size_t group_of_key(const std::string& key);
   std::size_t group_of_index(std::size_t idx) const { return group_.empty() ? idx : group_[idx]; }
   /// True if `config` has the same tunable values as the last suggested list entry.
   bool is_last_suggested(TrialId trial_id, const Config& config) const;
@@ -78,13 +87,20 @@ class RandomSearcher : public Searcher {
   Rng rng_;
   bool allow_duplicates_;
   std::vector<Config> initial_;  ///< remaining points_to_evaluate, front first
-  // Restricted mode: the list as given (cast on draw), excluded by index: used_[g] for each
-  // group g (duplicates by match string share the group of their first entry). Match strings
-  // are needed only to map other configs (initial, added by others) into the list.
-  std::vector<Config> restrict_;
+  // Restricted mode: the list as given (shared, cast on draw), excluded by index: used_[g] for
+  // each group g (duplicates by match string share the group of their first entry). Entries
+  // are found by key_hash in an open-addressing table (linear probing, power-of-two size)
+  // holding each group's first entry; match strings are built only to confirm a hash match.
+  ConfigList restrict_;
   std::vector<std::size_t> remaining_;  ///< indices into restrict_ not yet drawn
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> key_hashes_;  ///< (hash, index), sorted
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t index_plus_1 = 0;  ///< 0 = empty
+  };
+  std::vector<Slot> slots_;
   std::vector<std::uint32_t> group_;  ///< index -> group; empty if the list has no duplicates
+  std::unordered_map<std::string, std::size_t> group_by_key_;  ///< older states only (lazy)
+  std::vector<ConfigSpace> single_;  ///< per hyperparameter: a space of it alone (key_hash)
   std::vector<bool> used_;            ///< by group
   std::vector<std::size_t> initial_group_;  ///< group of each initial_ entry
   TrialId last_trial_id_ = -1;
