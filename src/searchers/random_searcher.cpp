@@ -1,11 +1,11 @@
 #include "synetune/searchers/random_searcher.hpp"
 
 #include <algorithm>
-#include <array>
+#include <cmath>
 #include <charconv>
 #include <limits>
 #include <numeric>
-#include <span>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -47,32 +47,91 @@ void ExclusionList::load_state(const Json& j) {
 
 namespace {
 
-// Printed value of one hyperparameter exactly as ConfigSpace::match_string prints it, for the
-// common cases (a number inside a numeric range, a category given verbatim): those casts
-// change nothing, so the value is printed as is. Empty if another cast would be needed.
-std::string_view printed_value(const Domain& domain, const Json& v, std::span<char, 32> buf) {
-  const auto done = [&](std::to_chars_result r) { return std::string_view(buf.data(), r.ptr); };
+// A float's match-string text is printf("%.6e"): sign, 7 significant digits, exponent. Its
+// token packs those three, so equal texts give equal tokens.
+std::uint64_t pack_float(bool negative, std::uint64_t digits, int exponent) {
+  return digits | static_cast<std::uint64_t>(exponent + 1000) << 24 | static_cast<std::uint64_t>(negative) << 40;
+}
+
+// Token of a "%.6e" text ("-1.234567e-05").
+std::uint64_t float_token(std::string_view text) {
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  std::uint64_t digits = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] != 'e'; ++i)
+    if (text[i] != '.') digits = digits * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  int exponent = 0;
+  if (i + 1 < text.size()) std::from_chars(text.data() + i + (text[i + 1] == '+' ? 2 : 1), text.data() + text.size(), exponent);
+  return pack_float(negative, digits, exponent);
+}
+
+// The same token computed in floating point, without printing: f = m * 10^(e-6) with m
+// rounded to an integer in [10^6, 10^7). The scaling by an exact power of ten errs by less
+// than 2e-9 in m, so the rounding is the exact one unless m lies within 1e-6 of a tie or of
+// the decade's ends; then (and for exponents beyond the exact powers) nullopt.
+std::optional<std::uint64_t> float_token(double f) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  static constexpr double kPow10Signed[] = {1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8,
+                                            1e-7,  1e-6,  1e-5,  1e-4,  1e-3,  1e-2,  1e-1, 1e0,
+                                            1e1,   1e2,   1e3,   1e4,   1e5,   1e6,   1e7,  1e8,
+                                            1e9,   1e10,  1e11,  1e12,  1e13,  1e14,  1e15, 1e16};
+  if (f == 0) return pack_float(std::signbit(f), 0, 0);  // "0.000000e+00"
+  const double a = std::abs(f);
+  if (!(a >= 1e-15 && a <= 1e15)) return std::nullopt;  // also NaN and infinities
+  // floor(log10(a)) from the binary exponent (off by one at most, fixed by one comparison;
+  // a value within rounding of a power of ten fails the range check on m below).
+  int binary = 0;
+  std::frexp(a, &binary);  // a in [2^(binary-1), 2^binary)
+  int exponent = static_cast<int>(std::floor((binary - 1) * 0.30102999566398120));
+  if (a >= kPow10Signed[exponent + 1 + 15]) ++exponent;  // 10^(exponent + 1)
+  const int k = 6 - exponent;
+  if (k < -22 || k > 22) return std::nullopt;
+  const double m = k >= 0 ? a * kPow10[k] : a / kPow10[-k];
+  if (!(m >= 1e6 + 1e-6 && m < 1e7 - 0.5 - 1e-6)) return std::nullopt;
+  const double whole = std::floor(m), frac = m - whole;
+  if (std::abs(frac - 0.5) < 1e-6) return std::nullopt;
+  return pack_float(f < 0, static_cast<std::uint64_t>(whole) + (frac > 0.5 ? 1 : 0), exponent);
+}
+
+// Token of one hyperparameter's value, equal for equal match-string texts, in the common
+// cases (a number inside a numeric range, a category given verbatim: casts that change
+// nothing). nullopt if another cast would be needed (or a float is hard to round).
+std::optional<std::uint64_t> fast_token(const Domain& domain, const Json& v) {
   if (const auto* d = std::get_if<FloatDomain>(&domain)) {
-    if (!v.is_number()) return {};
+    if (!v.is_number()) return std::nullopt;
     const double f = v.get<double>();
-    if (!(f >= d->lower && f <= d->upper)) return {};
-    return done(std::to_chars(buf.data(), buf.data() + buf.size(), f, std::chars_format::scientific, 6));
+    if (!(f >= d->lower && f <= d->upper)) return std::nullopt;
+    return float_token(f);
   }
   if (const auto* d = std::get_if<IntDomain>(&domain)) {
     constexpr std::int64_t kExact = std::int64_t{1} << 53;  // match_string goes through a double
-    if (!v.is_number_integer()) return {};
+    if (!v.is_number_integer()) return std::nullopt;
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kExact)) return std::nullopt;
     const auto i = v.get<std::int64_t>();
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kExact)) return {};
-    if (i < d->lower || i > d->upper || i > kExact || i < -kExact) return {};
-    return done(std::to_chars(buf.data(), buf.data() + buf.size(), i));
+    if (i < d->lower || i > d->upper || i > kExact || i < -kExact) return std::nullopt;
+    return static_cast<std::uint64_t>(i);
   }
   const std::vector<Json>* cats = nullptr;
   if (const auto* d = std::get_if<CategoricalDomain>(&domain)) cats = &d->categories;
   if (const auto* d = std::get_if<OrdinalDomain>(&domain); d && d->kind == "equal") cats = &d->categories;
-  if (cats == nullptr) return {};
+  if (cats == nullptr) return std::nullopt;
   for (std::size_t i = 0; i < cats->size(); ++i)
-    if ((*cats)[i] == v) return done(std::to_chars(buf.data(), buf.data() + buf.size(), i));
-  return {};
+    if ((*cats)[i] == v) return i;
+  return std::nullopt;
+}
+
+// Token of a match-string text of a domain other than FloatDomain: the integer it prints
+// (an int, a category or grid index), else a hash of the text.
+std::uint64_t text_token(std::string_view text) {
+  std::int64_t i = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+  if (r.ec == std::errc{} && r.ptr == text.data() + text.size()) return static_cast<std::uint64_t>(i);
+  std::uint64_t t = 14695981039346656037ULL;  // FNV-1a
+  for (const char c : text) t = (t ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return t;
 }
 
 }  // namespace
@@ -97,18 +156,23 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
     while (n_slots < 2 * n) n_slots *= 2;  // load factor <= 1/2: short probe runs
     slots_.assign(n_slots, Slot{});
     const std::size_t mask = n_slots - 1;
+    std::vector<std::uint64_t> hashes(n);
     for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t h = 0;
       try {
-        h = key_hash(restrict_[i]);
+        hashes[i] = key_hash(restrict_[i]);
       } catch (const InvalidArgument& e) {
         throw InvalidArgument("restrict_configurations[" + std::to_string(i) + "]: " + e.what());
       }
+    }
+    constexpr std::size_t kAhead = 16;  // slots are hit at random: fetch them ahead
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & mask]);
+      const std::uint64_t h = hashes[i];
       std::string key;  // built only for a hash match (a duplicate, or rarely a collision)
       std::size_t s = h & mask;
       bool duplicate = false;
       for (; slots_[s].index_plus_1 != 0 && !duplicate; s = (s + 1) & mask) {
-        if (slots_[s].hash != h) continue;
+        if (slots_[s].tag != static_cast<std::uint32_t>(h >> 32)) continue;
         const std::size_t first = slots_[s].index_plus_1 - 1;
         if (key.empty()) key = space_.match_string(restrict_[i]);
         if (space_.match_string(restrict_[first]) != key) continue;
@@ -119,7 +183,7 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
         group_[i] = static_cast<std::uint32_t>(first);
         duplicate = true;
       }
-      if (!duplicate) slots_[s] = Slot{h, static_cast<std::uint32_t>(i + 1)};
+      if (!duplicate) slots_[s] = Slot{static_cast<std::uint32_t>(h >> 32), static_cast<std::uint32_t>(i + 1)};
     }
   }
   remaining_.resize(n);
@@ -141,21 +205,18 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
 
 std::uint64_t RandomSearcher::key_hash(const Config& config) const {
   std::uint64_t h = 0;
-  std::array<char, 32> buf{};
   const auto& hps = space_.hyperparameters();
   for (std::size_t k = 0; k < hps.size(); ++k) {
     if (hps[k].is_constant()) continue;
     const auto it = config.find(hps[k].name);
-    std::string_view text;
-    if (it != config.end()) text = printed_value(hps[k].domain, *it, buf);
-    std::string exact;
-    if (text.empty()) {  // missing, or cast needed: match_string of this value alone (may throw)
-      exact = single_[k].match_string(config);
-      text = std::string_view(exact).substr(hps[k].name.size() + 1);  // after "name:"
+    std::optional<std::uint64_t> token;
+    if (it != config.end()) token = fast_token(hps[k].domain, *it);
+    if (!token) {  // missing, or cast needed: match_string of this value alone (may throw)
+      const std::string exact = single_[k].match_string(config);
+      const std::string_view text = std::string_view(exact).substr(hps[k].name.size() + 1);  // after "name:"
+      token = std::holds_alternative<FloatDomain>(hps[k].domain) ? float_token(text) : text_token(text);
     }
-    std::uint64_t t = 14695981039346656037ULL;  // FNV-1a of the text, mixed in by position
-    for (const char c : text) t = (t ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    h = (h ^ t) * 0x9e3779b97f4a7c15ULL + k;
+    h = (h ^ *token) * 0x9e3779b97f4a7c15ULL + k;
     h ^= h >> 29;
   }
   return h;
@@ -166,7 +227,7 @@ std::size_t RandomSearcher::group_of_config(const Config& config) const {
   const std::size_t mask = slots_.size() - 1;
   std::string key;
   for (std::size_t s = h & mask; slots_[s].index_plus_1 != 0; s = (s + 1) & mask) {
-    if (slots_[s].hash != h) continue;
+    if (slots_[s].tag != static_cast<std::uint32_t>(h >> 32)) continue;
     const std::size_t first = slots_[s].index_plus_1 - 1;  // slots hold first entries: groups
     if (key.empty()) key = space_.match_string(config);
     if (space_.match_string(restrict_[first]) == key) return first;

@@ -234,5 +234,34 @@ TEST(RandomSearcher, RestrictedGroupsByMatchStringWhateverTheValueForm) {
   EXPECT_FALSE(rest.count(cs.match_string(list[3])));
 }
 
+// Floats are grouped by their "%.6e" digits computed in floating point (printed only near a
+// rounding tie): values a hair apart, on both sides of ties, of both signs and many
+// magnitudes must group exactly as their match strings do.
+TEST(RandomSearcher, RestrictedFloatGroupsMatchTheirMatchStrings) {
+  ConfigSpace cs;
+  cs.add("x", uniform(-1e6, 1e6));
+  Rng rng(11);
+  std::vector<Config> list;
+  for (int i = 0; i < 600; ++i) {
+    const int exponent = static_cast<int>(rng.index(18)) - 9;
+    const double digits = 1e6 + static_cast<double>(rng.index(9000000));
+    const double sign = rng.index(2) == 0 ? 1.0 : -1.0;
+    const double tie = sign * (digits + 0.5) * std::pow(10.0, exponent - 6);
+    if (std::abs(tie) > 1e6) continue;
+    for (const double v : {tie, std::nextafter(tie, 0.0), std::nextafter(tie, 2 * tie), tie * (1 + 1e-12), tie * (1 - 1e-12),
+                           sign * digits * std::pow(10.0, exponent - 6)})
+      list.push_back(Json{{"x", v}});
+  }
+  list.push_back(Json{{"x", 0.0}});
+  list.push_back(Json{{"x", -0.0}});
+  std::set<std::string> groups;
+  for (const auto& c : list) groups.insert(cs.match_string(c));
+  ASSERT_LT(groups.size(), list.size() * 2 / 3);  // many duplicates
+  RandomSearcher s(cs, Rng(1), {.points_to_evaluate = std::vector<Config>{}, .restrict_configurations = list});
+  std::set<std::string> got;
+  for (TrialId i = 0; const auto c = s.suggest(i); ++i) ASSERT_TRUE(got.insert(cs.match_string(*c)).second) << c->dump();
+  EXPECT_EQ(got, groups);
+}
+
 }  // namespace
 }  // namespace synetune

@@ -70,8 +70,9 @@ class RandomSearcher : public Searcher {
   static constexpr std::size_t kNotListed = static_cast<std::size_t>(-1);
   std::optional<Config> next_initial();
   std::optional<Config> draw_restricted();
-  /// Hash of `config`'s match string, computed without building it (values cast and printed
-  /// per hyperparameter into a buffer); configs with equal match strings hash equally.
+  /// Hash of `config`'s match string, computed without building it (per hyperparameter an
+  /// integer: the printed float's digits and exponent, the int, or the category index);
+  /// configs with equal match strings hash equally.
   /// Throws InvalidArgument as match_string does for a missing or uncastable value.
   std::uint64_t key_hash(const Config& config) const;
   /// Restricted mode: the group (first index with the same match string) of `config` in the
@@ -94,7 +95,7 @@ class RandomSearcher : public Searcher {
   ConfigList restrict_;
   std::vector<std::size_t> remaining_;  ///< indices into restrict_ not yet drawn
   struct Slot {
-    std::uint64_t hash = 0;
+    std::uint32_t tag = 0;           ///< high half of the key hash (the low bits pick the slot)
     std::uint32_t index_plus_1 = 0;  ///< 0 = empty
   };
   std::vector<Slot> slots_;
