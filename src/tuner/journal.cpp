@@ -52,7 +52,10 @@ JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
     : buffered_(buffered) {
   file_ = std::fopen(path.c_str(), "ae");
   if (!file_) throw StorageError("cannot open the result journal " + path.string() + " for appending");
-  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  // glibc ignores the size when it allocates the buffer itself (it takes the block size,
+  // 4 KiB): a simulation would then make a write(2) per 4 KiB of journal.
+  buffer_ = std::make_unique<char[]>(kBufferSize);
+  std::setvbuf(file_, buffer_.get(), _IOFBF, kBufferSize);
 }
 
 JournalWriter::~JournalWriter() {

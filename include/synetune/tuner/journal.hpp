@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,8 @@ class JournalWriter {
 
  private:
   void write_line(const std::string& line);
+  static constexpr std::size_t kBufferSize = std::size_t{1} << 20;
+  std::unique_ptr<char[]> buffer_;  // stdio buffer; outlives file_ (declared first)
   std::FILE* file_ = nullptr;
   bool buffered_ = false;
   std::string line_;
