@@ -239,7 +239,8 @@ void write_zip_atomically(const std::filesystem::path& path, const std::string& 
   zip_source_close(archive);
   zip_source_free(archive);
   if (!ok) throw StorageError("cannot read back the zip archive built for " + path.string());
-  write_file_atomically(path, bytes);
+  // Not fsync'ed (as libzip writes it): the table is derived data, the journal has it all.
+  write_file_atomically(path, bytes, /*sync=*/false);
 }
 
 std::string read_zip_entry(const std::filesystem::path& path, const std::string& entry_name) {
@@ -262,7 +263,7 @@ std::string read_zip_entry(const std::filesystem::path& path, const std::string&
   return data;
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& data) {
+void write_file_atomically(const std::filesystem::path& path, const std::string& data, bool sync) {
   const auto tmp = path.string() + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw StorageError("cannot write " + tmp);
@@ -275,7 +276,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     }
     off += static_cast<std::size_t>(n);
   }
-  ::fsync(fd);
+  if (sync) ::fsync(fd);
   ::close(fd);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
