@@ -199,48 +199,32 @@ void ResultsTable::write_csv_zip(const std::filesystem::path& path, bool compres
 
 void write_zip_atomically(const std::filesystem::path& path, const std::string& entry_name,
                           const std::string& data, bool compress) {
-  // The archive is built in memory and written with one write(2): libzip writes files
-  // through a 4 KiB stdio buffer, a system call per 4 KiB of a table of many megabytes.
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* archive = zip_source_buffer_create(nullptr, 0, 0, &error);
-  zip_t* z = archive ? zip_open_from_source(archive, ZIP_TRUNCATE, &error) : nullptr;
-  if (!z) {
-    const std::string msg = zip_error_strerror(&error);
-    if (archive) zip_source_free(archive);
-    zip_error_fini(&error);
-    throw StorageError("cannot create the zip archive " + path.string() + ": " + msg);
-  }
-  zip_error_fini(&error);
-  zip_source_keep(archive);  // read back after zip_close
+  // libzip writes the archive next to `tmp` and renames it there; not fsync'ed: the table is
+  // derived data (the journal has it all). Building the archive in memory instead, to write
+  // it with one call, was slower: two more buffers of the table's size to fill.
+  const auto tmp = path.string() + ".tmp";
+  int err = 0;
+  zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  if (!z) throw StorageError("cannot create " + tmp);
   zip_source_t* src = zip_source_buffer(z, data.data(), data.size(), 0);
   zip_int64_t idx = src ? zip_file_add(z, entry_name.c_str(), src, ZIP_FL_OVERWRITE) : -1;
   // Fastest deflate level: the table is rewritten at every save.
   if (idx >= 0)
     zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
                              compress ? 1 : 0);
-  if (!src || idx < 0 || zip_close(z) < 0) {
-    const std::string msg = zip_strerror(z);
-    if (src && idx < 0) zip_source_free(src);
+  if (!src || idx < 0) {
+    if (src) zip_source_free(src);
     zip_discard(z);
-    zip_source_free(archive);
-    throw StorageError("cannot write the zip archive " + path.string() + ": " + msg);
+    throw StorageError("cannot add " + entry_name + " to " + tmp);
   }
-  std::string bytes;
-  zip_stat_t st;
-  zip_stat_init(&st);
-  bool ok = zip_source_open(archive) == 0;
-  if (ok && zip_source_stat(archive, &st) == 0 && (st.valid & ZIP_STAT_SIZE)) {
-    bytes.resize(st.size);
-    ok = zip_source_read(archive, bytes.data(), st.size) == static_cast<zip_int64_t>(st.size);
-  } else {
-    ok = false;
+  if (zip_close(z) < 0) {
+    std::string msg = zip_strerror(z);
+    zip_discard(z);
+    throw StorageError("cannot write " + tmp + ": " + msg);
   }
-  zip_source_close(archive);
-  zip_source_free(archive);
-  if (!ok) throw StorageError("cannot read back the zip archive built for " + path.string());
-  // Not fsync'ed (as libzip writes it): the table is derived data, the journal has it all.
-  write_file_atomically(path, bytes, /*sync=*/false);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw StorageError("cannot rename " + tmp + " to " + path.string() + ": " + ec.message());
 }
 
 std::string read_zip_entry(const std::filesystem::path& path, const std::string& entry_name) {
