@@ -85,7 +85,6 @@ Json parse_json_lenient(std::string_view text) {
   }
 }
 
-namespace {
 void append_json_string(std::string& out, const std::string& s) {
   for (unsigned char c : s)
     if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) {
@@ -97,7 +96,6 @@ void append_json_string(std::string& out, const std::string& s) {
   out += s;
   out += '"';
 }
-}  // namespace
 
 void append_json_python(std::string& out, const Json& j) {
   switch (j.type()) {

@@ -33,19 +33,6 @@ void append_integer(std::string& out, std::int64_t v) {
   out.append(buf, p);
 }
 
-void append_key(std::string& out, const std::string& key) {
-  bool plain = true;
-  for (char c : key)
-    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) plain = false;
-  if (plain) {
-    out += '"';
-    out += key;
-    out += '"';
-  } else {
-    out += Json(key).dump();
-  }
-}
-
 }  // namespace
 
 JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
@@ -99,7 +86,7 @@ void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Con
     for (auto it = config.begin(); it != config.end(); ++it) {
       if (!first) line_ += ',';
       first = false;
-      append_key(line_, it.key());
+      append_json_string(line_, it.key());
       line_ += ':';
       const Json& v = it.value();
       const double d = v.is_number_float() ? v.get<double>() : 0.0;
@@ -149,7 +136,7 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
   for (const auto& [k, v] : r.values) {
     if (!first) line_ += ',';
     first = false;
-    append_key(line_, k);
+    append_json_string(line_, k);
     line_ += ':';
     number(v);
   }
@@ -157,7 +144,7 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
     for (auto it = r.extra.begin(); it != r.extra.end(); ++it) {
       if (!first) line_ += ',';
       first = false;
-      append_key(line_, it.key());
+      append_json_string(line_, it.key());
       line_ += ':';
       append_json_python(line_, it.value());
     }
@@ -180,7 +167,7 @@ void JournalWriter::status(TrialId id, double time, TrialStatus status, const st
   line_ += ",\"status\":\"";
   line_ += to_string(status);
   line_ += "\",\"reason\":";
-  append_key(line_, reason);
+  append_json_string(line_, reason);
   line_ += "}\n";
   write_line(line_);
 }

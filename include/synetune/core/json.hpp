@@ -19,5 +19,7 @@ Json parse_json_lenient(std::string_view text);
 std::string dump_json_python(const Json& j);
 /// Appends dump_json_python(j) to `out`, without a temporary string.
 void append_json_python(std::string& out, const Json& j);
+/// Appends `s` as a quoted, escaped JSON string.
+void append_json_string(std::string& out, const std::string& s);
 
 }  // namespace synetune
