@@ -190,17 +190,19 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
   std::iota(remaining_.begin(), remaining_.end(), std::size_t{0});
   used_.assign(n, false);
   initial_ = impute_points_to_evaluate(space_, options.points_to_evaluate);
-  if (n > 0) {
-    // Initial configs outside the allowed list cannot be evaluated (e.g. on a table).
-    std::vector<Config> kept;
-    for (auto& c : initial_) {
-      const std::size_t g = group_of_config(c);
-      if (g == kNotListed) continue;
+  if (n > 0) keep_listed_initial();
+}
+
+void RandomSearcher::keep_listed_initial() {
+  // Initial configs outside the allowed list cannot be evaluated (e.g. on a table).
+  initial_group_.clear();
+  std::vector<Config> kept;
+  for (auto& c : initial_)
+    if (const std::size_t g = group_of_config(c); g != kNotListed) {
       kept.push_back(std::move(c));
       initial_group_.push_back(g);
     }
-    initial_ = std::move(kept);
-  }
+  initial_ = std::move(kept);
 }
 
 std::uint64_t RandomSearcher::key_hash(const Config& config) const {
@@ -376,14 +378,7 @@ void RandomSearcher::load_state(const Json& state) {
     for (const auto& k : state.at("excluded"))
       if (const std::size_t g = group_of_key(k.get<std::string>()); g != kNotListed) used_[g] = true;
   }
-  initial_group_.clear();
-  std::vector<Config> kept;
-  for (auto& c : initial_)
-    if (const std::size_t g = group_of_config(c); g != kNotListed) {
-      kept.push_back(std::move(c));
-      initial_group_.push_back(g);
-    }
-  initial_ = std::move(kept);
+  keep_listed_initial();
   last_trial_id_ = -1;
   last_index_ = kNotListed;
 }

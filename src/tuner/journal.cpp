@@ -27,12 +27,7 @@ void append_number(std::string& out, double v) {
 }
 
 namespace {
-void append_integer(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, p);
-}
-
+void append_integer(std::string& out, std::int64_t v) { append_json_python(out, Json(v)); }
 }  // namespace
 
 JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)

@@ -5,9 +5,7 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <unordered_map>
 
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
@@ -102,9 +100,8 @@ void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, d
   };
   add_extra(r.extra);
   add_extra(extra);
-  // Metric cells in column order; a metric column that has a non-numeric value in this row
-  // (rare) shows that value.
-  // (column, index of the value in the result); NaN cells are empty, as pandas writes them.
+  // Metric cells in column order, from (column, index of the value in the result) pairs. NaN
+  // cells are empty, as pandas writes them, unless the row has a non-numeric value there.
   scratch_.clear();
   bool in_order = true;
   for (std::uint32_t i = 0; i < r.values.size(); ++i) {
@@ -175,9 +172,7 @@ std::string ResultsTable::to_csv() const {
     out += ',';
     out += to_string(row.status);
     out += ',';
-    char buf[24];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, row.trial_id);
-    out.append(buf, p);
+    append_json_python(out, Json(row.trial_id));
     const auto id = static_cast<std::size_t>(row.trial_id);
     const ConfigCells& cells = id < configs_.size() ? configs_[id] : no_config;
     out.append(config_text_, cells.begin, cells.length);

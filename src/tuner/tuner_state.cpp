@@ -1,6 +1,5 @@
 #include "tuner/tuner_state.hpp"
 
-#include <charconv>
 #include <cmath>
 
 #include "synetune/core/error.hpp"
@@ -30,14 +29,12 @@ void TunerState::record_result(TrialRecord& rec, const Result& r) {
     // Results report the same keys in the same order: the map entries of the i-th key are
     // remembered (map iterators stay valid), so that a result costs no map search.
     if (i >= extremes_.size()) extremes_.resize(i + 1);
-    auto& [key, itmax, itmin] = extremes_[i];
-    if (key != k || itmax == status.metric_max.end()) {
-      key = k;
-      itmax = status.metric_max.try_emplace(k, v).first;
-      itmin = status.metric_min.try_emplace(k, v).first;
+    Extremes& e = extremes_[i];
+    if (!e.set || e.key != k) {
+      e = {k, status.metric_max.try_emplace(k, v).first, status.metric_min.try_emplace(k, v).first, true};
     }
-    if (v > itmax->second) itmax->second = v;
-    if (v < itmin->second) itmin->second = v;
+    if (v > e.max->second) e.max->second = v;
+    if (v < e.min->second) e.min->second = v;
     if (k == "st_worker_cost" && v > rec.max_cost) {
       status.cost += v - rec.max_cost;
       rec.max_cost = v;
@@ -104,11 +101,7 @@ void TunerState::append_json(std::string& out) const {
     if (std::isnan(v)) out += "null";
     else append_json_python(out, Json(v));
   };
-  auto integer = [&](std::int64_t v) {
-    char buf[24];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, p);
-  };
+  auto integer = [&](std::int64_t v) { append_json_python(out, Json(v)); };
   // Configs and last results are read again only for trials that may still run; a finished
   // trial's config is in the journal (its trial_start line), where a resume takes it from.
   auto may_run = [](const TrialRecord& r) {

@@ -6,7 +6,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
 #include <map>
 #include <utility>
 #include <vector>
@@ -71,8 +70,12 @@ class TunerState {
   std::set<TrialId> running_;
   std::string metric_;
   double sign_ = 1;
-  using Extreme = std::map<std::string, double>::iterator;
-  std::vector<std::tuple<std::string, Extreme, Extreme>> extremes_;  // record_result's cache
+  struct Extremes {  // record_result's cache: the status' map entries of one result key
+    std::string key;
+    std::map<std::string, double>::iterator max, min;
+    bool set = false;
+  };
+  std::vector<Extremes> extremes_;
   TrialId best_id_ = -1;
 };
 

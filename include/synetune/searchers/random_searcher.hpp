@@ -81,6 +81,8 @@ class RandomSearcher : public Searcher {
   /// Same for a match string (older states hold these); builds a string index on first use.
   std::size_t group_of_key(const std::string& key);
   std::size_t group_of_index(std::size_t idx) const { return group_.empty() ? idx : group_[idx]; }
+  /// Restricted mode: drops initial configs not in the list, records the others' groups.
+  void keep_listed_initial();
   /// True if `config` has the same tunable values as the last suggested list entry.
   bool is_last_suggested(TrialId trial_id, const Config& config) const;
 
