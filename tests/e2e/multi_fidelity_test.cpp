@@ -27,8 +27,13 @@ TEST(MultiFidelity, PromotionAshaResumesFromCheckpointWithoutRetraining) {
   std::map<long, std::vector<double>> reported;
   for (const auto& j : journal(exp, "result"))
     reported[j["trial_id"].get<long>()].push_back(j["result"]["epoch"].get<double>());
+  // A trial promoted just before the tuning ends may be stopped before it trains again.
+  std::set<long> stopped_at_end;
+  for (const auto& j : journal(exp, "status"))
+    if (j.value("reason", std::string()) == "tuning ended") stopped_at_end.insert(j["trial_id"].get<long>());
   for (long id : resumed) {
     std::vector<int> epochs = trained_epochs(exp / std::to_string(id));
+    if (epochs.size() < 2 && stopped_at_end.count(id)) continue;
     ASSERT_GE(epochs.size(), 2u) << "trial " << id;
     for (std::size_t i = 1; i < epochs.size(); ++i)
       EXPECT_EQ(epochs[i], epochs[i - 1] + 1) << "trial " << id << " trained an epoch twice";
