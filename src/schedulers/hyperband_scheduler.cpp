@@ -269,23 +269,23 @@ Json HyperbandScheduler::metadata() const {
               {"resource_attr", problem_.resource_attr}};
 }
 
-// Trials are stored by columns (one array per field: cheap to build for 10,000 trials), and
-// a config only for promotion-type trials that may still run (the stopping type never reads
-// its stored configs).
-Json HyperbandScheduler::save_state() const {
+// Trials are stored by columns (one array per field), and a config only for promotion-type
+// trials that may still run (the stopping type never reads its stored configs). Written as
+// text: a long run's checkpoint holds tens of thousands of trials.
+void HyperbandScheduler::append_state(std::string& out) const {
   // Finished trials (most of them, in a long run) only need to stay known as finished, with
   // their bracket: they are saved as runs of consecutive ids, [first, last, bracket].
-  std::size_t count = 0;
-  for_each_state([&](TrialId, const TrialState& st) { count += st.status != Status::kDone; });
-  Json ids = Json::array(), brackets = Json::array(), next_rung = Json::array(),
-       resume_from = Json::array(), status = Json::array(), configs = Json::object(),
-       done = Json::array();
-  for (Json* col : {&ids, &brackets, &next_rung, &resume_from, &status})
-    col->get_ref<Json::array_t&>().reserve(count);
+  std::vector<TrialId> ids;
+  std::vector<const TrialState*> states;
+  std::string done;
   TrialId run_first = -1, run_last = -1;
   int run_bracket = 0;
+  auto integer = [](std::string& to, std::int64_t v) { append_json_python(to, Json(v)); };
   auto close_run = [&] {
-    if (run_first >= 0) done.push_back(Json::array({run_first, run_last, run_bracket}));
+    if (run_first < 0) return;
+    done += done.empty() ? "[" : ",[";
+    integer(done, run_first), done += ',', integer(done, run_last), done += ',';
+    integer(done, run_bracket), done += ']';
     run_first = -1;
   };
   for_each_state([&](TrialId id, const TrialState& st) {  // increasing ids: deterministic
@@ -300,31 +300,59 @@ Json HyperbandScheduler::save_state() const {
       return;
     }
     ids.push_back(id);
-    brackets.push_back(st.bracket);
-    next_rung.push_back(st.next_rung);
-    resume_from.push_back(st.resume_from);
-    status.push_back(static_cast<int>(st.status));
-    if (promotion()) configs[std::to_string(id)] = st.config;
+    states.push_back(&st);
   });
   close_run();
-  Json trials = Json::object();
-  trials["trial_id"] = std::move(ids);
-  trials["bracket"] = std::move(brackets);
-  trials["next_rung"] = std::move(next_rung);
-  trials["resume_from"] = std::move(resume_from);
-  trials["status"] = std::move(status);  // 0 running, 1 paused, 2 done
-  trials["config"] = std::move(configs);
-  trials["done"] = std::move(done);
+  auto column = [&](const char* key, auto&& cell) {
+    out += '"';
+    out += key;
+    out += "\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i) out += ',';
+      cell(ids[i], *states[i]);
+    }
+    out += "],";
+  };
+  out += "{\"rungs\":";
+  rungs_.append_state(out);
+  out += ",\"trials\":{";
+  column("trial_id", [&](TrialId id, const TrialState&) { integer(out, id); });
+  column("bracket", [&](TrialId, const TrialState& st) { integer(out, st.bracket); });
+  column("next_rung", [&](TrialId, const TrialState& st) { integer(out, static_cast<std::int64_t>(st.next_rung)); });
+  column("resume_from", [&](TrialId, const TrialState& st) { integer(out, st.resume_from); });
+  column("status", [&](TrialId, const TrialState& st) { integer(out, static_cast<int>(st.status)); });  // 0 running, 1 paused, 2 done
+  out += "\"config\":{";
+  if (promotion()) {
+    bool first = true;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, std::to_string(ids[i]));
+      out += ':';
+      append_json_python(out, states[i]->config);
+    }
+  }
+  out += "},\"done\":[";
+  out += done;
+  out += "]},\"pending_brackets\":[";
   std::map<TrialId, int> pending(pending_brackets_.begin(), pending_brackets_.end());
-  Json pend = Json::array();
-  for (const auto& [id, b] : pending) pend.push_back(Json::array({id, b}));
-  Json j = Json::object();
-  j["rungs"] = rungs_.save_state();
-  j["trials"] = std::move(trials);
-  j["pending_brackets"] = std::move(pend);
-  j["rng"] = rng_.save_state();
-  j["searcher"] = searcher_->save_state();
-  return j;
+  bool first = true;
+  for (const auto& [id, b] : pending) {
+    out += first ? "[" : ",[";
+    first = false;
+    integer(out, id), out += ',', integer(out, b), out += ']';
+  }
+  out += "],\"rng\":";
+  append_json_python(out, rng_.save_state());
+  out += ",\"searcher\":";
+  append_json_python(out, searcher_->save_state());
+  out += '}';
+}
+
+Json HyperbandScheduler::save_state() const {
+  std::string text;
+  append_state(text);
+  return parse_json_lenient(text);
 }
 
 void HyperbandScheduler::load_state(const Json& state) {

@@ -198,35 +198,55 @@ void RungSystem::make_ineligible(TrialId trial_id) {
 }
 
 // Each rung's entries by columns (ids, values, promoted, eligible): cheap for large rungs.
-Json RungSystem::save_state() const {
-  Json rungs = Json::array();
-  for (const auto& rung : rungs_) {
-    Json ids = Json::array(), values = Json::array(), promoted = Json::array(), eligible = Json::array();
-    for (Json* col : {&ids, &values, &promoted, &eligible})
-      col->get_ref<Json::array_t&>().reserve(rung.entries.size());
+namespace {
+// double_to_json(v) as text: non-finite values as strings.
+void append_double(std::string& out, double v) {
+  if (std::isfinite(v)) append_json_python(out, Json(v));
+  else append_json_string(out, double_to_json(v).get<std::string>());
+}
+}  // namespace
+
+// Written as text (a checkpoint of a long run holds every trial's rung values): building a
+// JSON document first cost more than the rest of the checkpoint.
+void RungSystem::append_state(std::string& out) const {
+  auto list = [&](const char* key, const Rung& rung, auto&& cell) {
+    out += ",\"";
+    out += key;
+    out += "\":[";
     for (std::size_t i = 0; i < rung.entries.size(); ++i) {
-      const auto& e = rung.entries[i];
-      ids.push_back(e.trial_id);
-      values.push_back(double_to_json(e.value));
-      promoted.push_back(e.promoted);
-      eligible.push_back(track_promotions_ && rung.candidates.count({e.value, i}) != 0);
+      if (i) out += ',';
+      cell(i, rung.entries[i]);
     }
-    Json r = Json::object();
-    r["level"] = rung.level;
-    r["trial_id"] = std::move(ids);
-    r["value"] = std::move(values);
+    out += ']';
+  };
+  out += "{\"levels\":";
+  append_json_python(out, Json(levels_));
+  out += ",\"max_t\":";
+  append_json_python(out, Json(max_t_));
+  out += ",\"rungs\":[";
+  for (std::size_t k = 0; k < rungs_.size(); ++k) {
+    const Rung& rung = rungs_[k];
+    if (k) out += ',';
+    out += "{\"level\":";
+    append_json_python(out, Json(rung.level));
+    list("trial_id", rung, [&](std::size_t, const Entry& e) { append_json_python(out, Json(e.trial_id)); });
+    list("value", rung, [&](std::size_t, const Entry& e) { append_double(out, e.value); });
     // Without promotions (stopping type) both flags are false everywhere: left out.
     if (track_promotions_ || std::any_of(rung.entries.begin(), rung.entries.end(), [](const Entry& e) { return e.promoted; })) {
-      r["promoted"] = std::move(promoted);
-      r["eligible"] = std::move(eligible);
+      list("promoted", rung, [&](std::size_t, const Entry& e) { out += e.promoted ? "true" : "false"; });
+      list("eligible", rung, [&](std::size_t i, const Entry& e) {
+        out += track_promotions_ && rung.candidates.count({e.value, i}) != 0 ? "true" : "false";
+      });
     }
-    rungs.push_back(std::move(r));
+    out += '}';
   }
-  Json j = Json::object();
-  j["levels"] = levels_;
-  j["max_t"] = max_t_;
-  j["rungs"] = std::move(rungs);
-  return j;
+  out += "]}";
+}
+
+Json RungSystem::save_state() const {
+  std::string text;
+  append_state(text);
+  return parse_json_lenient(text);
 }
 
 void RungSystem::load_state(const Json& state) {

@@ -214,7 +214,7 @@ std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& sche
   out += ",\"state\":";
   state.append_json(out);
   out += ",\"scheduler\":";
-  append_json_python(out, scheduler.save_state());
+  scheduler.append_state(out);
   out += ",\"backend\":";
   append_json_python(out, backend.save_state());
   out += '}';

@@ -55,6 +55,7 @@ class HyperbandScheduler : public Scheduler {
   const ProblemSpec& problem() const override { return problem_; }
   Json metadata() const override;
   Json save_state() const override;
+  void append_state(std::string& out) const override;
   void load_state(const Json& state) override;
 
   const RungSystem& rungs() const { return rungs_; }

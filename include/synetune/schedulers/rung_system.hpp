@@ -90,6 +90,8 @@ class RungSystem {
   const std::vector<Entry>& entries(std::size_t k) const { return rungs_[k].entries; }
 
   Json save_state() const;
+  /// save_state() as compact JSON text, appended to `out` (cheaper for large rungs).
+  void append_state(std::string& out) const;
   void load_state(const Json& state);
 
  private:

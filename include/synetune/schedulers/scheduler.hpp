@@ -35,6 +35,9 @@ class Scheduler {
   virtual Json metadata() const = 0;
   /// Complete state, searcher and RNG included.
   virtual Json save_state() const = 0;
+  /// save_state() as compact JSON text (as dump_json_python writes it), appended to `out`:
+  /// the checkpoint's form. Schedulers with large states override it to skip the document.
+  virtual void append_state(std::string& out) const { append_json_python(out, save_state()); }
   virtual void load_state(const Json& state) = 0;
 };
 
