@@ -140,8 +140,14 @@ void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, d
 }
 
 std::string ResultsTable::to_csv() const {
+  // Sized up front: growing a string of a million rows copies it, and fresh pages are costly.
+  std::size_t size = text_.size() + 256;
+  for (const auto& row : rows_) {
+    const auto id = static_cast<std::size_t>(row.trial_id);
+    size += 48 + config_keys_.size() + (id < configs_.size() ? configs_[id].length : 0);
+  }
   std::string out;
-  out.reserve(text_.size() + rows_.size() * 40 + 256);
+  out.reserve(size);
   // Header: metrics, Syne Tune's bookkeeping columns, config, time, extras.
   std::vector<std::string> header = metric_columns_;
   header.insert(header.end(), {"st_decision", "st_status", "trial_id"});
