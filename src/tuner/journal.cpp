@@ -1,8 +1,14 @@
 #include "synetune/tuner/journal.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 
 #include "synetune/core/error.hpp"
 
@@ -32,30 +38,65 @@ void append_integer(std::string& out, std::int64_t v) { append_json_python(out, 
 
 JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
     : buffered_(buffered) {
-  file_ = std::fopen(path.c_str(), "ae");
-  if (!file_) throw StorageError("cannot open the result journal " + path.string() + " for appending");
-  // glibc ignores the size when it allocates the buffer itself (it takes the block size,
-  // 4 KiB): a simulation would then make a write(2) per 4 KiB of journal.
-  buffer_ = std::make_unique<char[]>(kBufferSize);
-  std::setvbuf(file_, buffer_.get(), _IOFBF, kBufferSize);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw StorageError("cannot open the result journal " + path.string() + " for appending: " +
+                       std::strerror(errno));
+  const off_t size = ::lseek(fd_, 0, SEEK_END);
+  written_total_ = size > 0 ? static_cast<std::int64_t>(size) : 0;
+  line_.reserve(kBufferSize + 4096);
 }
 
 JournalWriter::~JournalWriter() {
-  if (file_) std::fclose(file_);
+  try {
+    flush();
+  } catch (const Error& e) {
+    std::cerr << "[synetune] " << e.what() << "\n";
+  }
+  ::close(fd_);
+}
+
+// Lines are built in place at the end of the buffer (no copy into a stdio buffer); a full
+// buffer is handed to the kernel before the next line starts, so that the last line's text
+// stays readable (number_text) until then.
+void JournalWriter::begin_line() {
+  if (written_ == line_.size() || line_.size() >= kBufferSize) {
+    flush();
+    line_.clear();
+    written_ = 0;
+  }
+  number_spans_.clear();
+}
+
+void JournalWriter::end_line() {
+  // Unbuffered mode (real backends): hand each line to the kernel at once, so a SIGKILL of
+  // the tuner right after a decision cannot lose the result it was made on.
+  if (!buffered_) flush();
 }
 
 void JournalWriter::write_line(const std::string& line) {
-  fwrite_unlocked(line.data(), 1, line.size(), file_);  // one thread writes the journal
-  // Unbuffered mode (real backends): hand each line to the kernel at once, so a SIGKILL of
-  // the tuner right after a decision cannot lose the result it was made on.
-  if (!buffered_) std::fflush(file_);
+  begin_line();
+  line_ += line;
+  end_line();
 }
 
-void JournalWriter::flush() { std::fflush(file_); }
+void JournalWriter::flush() {
+  while (written_ < line_.size()) {
+    const ssize_t n = ::write(fd_, line_.data() + written_, line_.size() - written_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "no progress";
+      written_ = line_.size();  // dropped: retrying would repeat a partial line
+      throw StorageError("cannot write the result journal (" + why + "); is the disk full?");
+    }
+    written_ += static_cast<std::size_t>(n);
+    written_total_ += n;
+  }
+}
 
 std::int64_t JournalWriter::offset() {
-  std::fflush(file_);
-  return static_cast<std::int64_t>(std::ftell(file_));
+  flush();
+  return written_total_;
 }
 
 void JournalWriter::tuning_start(double time, const std::string& tuner_name, bool resumed) {
@@ -66,7 +107,7 @@ void JournalWriter::tuning_start(double time, const std::string& tuner_name, boo
 
 void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Config& config,
                                 std::optional<TrialId> warm_start_from) {
-  line_.clear();
+  begin_line();
   config_spans_.clear();
   line_ += "{\"event\":\"trial_start\",\"trial_id\":";
   append_integer(line_, id);
@@ -100,7 +141,7 @@ void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Con
   }
   if (warm_start_from) line_ += ",\"warm_start_from\":", append_integer(line_, *warm_start_from);
   line_ += "}\n";
-  write_line(line_);
+  end_line();
 }
 
 std::string_view JournalWriter::config_value_text(std::size_t i) const {
@@ -111,8 +152,7 @@ std::string_view JournalWriter::config_value_text(std::size_t i) const {
 void JournalWriter::result(const Result& r, double time, TrialStatus status, Decision decision,
                            const Json& extra) {
   // One line per result: appended piecewise, without temporaries.
-  line_.clear();
-  number_spans_.clear();
+  begin_line();
   auto number = [&](double v) {
     const std::size_t begin = line_.size();
     append_number(line_, v);
@@ -146,7 +186,7 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
   line_ += "}";
   if (extra.is_object() && !extra.empty()) line_ += ",\"extra\":", append_json_python(line_, extra);
   line_ += "}\n";
-  write_line(line_);
+  end_line();
 }
 
 std::string_view JournalWriter::number_text(std::size_t i) const {
@@ -154,7 +194,7 @@ std::string_view JournalWriter::number_text(std::size_t i) const {
 }
 
 void JournalWriter::status(TrialId id, double time, TrialStatus status, const std::string& reason) {
-  line_.clear();
+  begin_line();
   line_ += "{\"event\":\"status\",\"trial_id\":";
   append_integer(line_, id);
   line_ += ",\"time\":";
@@ -164,7 +204,7 @@ void JournalWriter::status(TrialId id, double time, TrialStatus status, const st
   line_ += "\",\"reason\":";
   append_json_string(line_, reason);
   line_ += "}\n";
-  write_line(line_);
+  end_line();
 }
 
 void JournalWriter::tuning_end(double time, const std::string& reason) {

@@ -15,7 +15,7 @@
 ///   {"event":"tuning_end","time":t,"reason":".."}
 /// `time` is tuner time in seconds (simulated for the simulator). A truncated last line (the
 /// tuner was killed mid-write) is ignored by the reader.
-#include <cstdio>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -62,12 +62,15 @@ class JournalWriter {
   std::int64_t offset();
 
  private:
+  void begin_line();
+  void end_line();
   void write_line(const std::string& line);
   static constexpr std::size_t kBufferSize = std::size_t{1} << 20;
-  std::unique_ptr<char[]> buffer_;  // stdio buffer; outlives file_ (declared first)
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   bool buffered_ = false;
-  std::string line_;
+  std::string line_;              // lines not yet written, the one being built last
+  std::size_t written_ = 0;       // bytes of line_ handed to the kernel
+  std::int64_t written_total_ = 0;  // size of the file after them
   std::vector<std::pair<std::size_t, std::size_t>> number_spans_;  // in line_: (offset, length)
   std::vector<std::pair<std::size_t, std::size_t>> config_spans_;
 };
