@@ -60,26 +60,6 @@ unsigned long long process_start_time(pid_t pid) {
   return start;
 }
 
-// Some member of process group `pgid` has not exited yet (zombies count as exited: they
-// hold no memory or GPU, and an init that does not reap would keep them forever).
-bool group_has_live_member(pid_t pgid) {
-  std::error_code ec;
-  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(it->path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    if (!(fields >> state >> ppid >> pgrp)) continue;
-    if (pgrp == pgid && state != "Z" && state != "X") return true;
-  }
-  return false;
-}
-
 std::string last_lines(const std::string& text, int n) {
   std::size_t end = text.size();
   while (end > 0 && text[end - 1] == '\n') --end;
@@ -560,7 +540,7 @@ std::vector<TrialId> LocalBackend::reattach(const std::vector<TrialId>& running)
     ::kill(-pid, SIGKILL);
     // SIGKILL is delivered at once but exiting takes a moment (freeing memory, a GPU context):
     // wait until every member of the group, the script's children too, has gone.
-    for (int i = 0; i < 1000 && group_has_live_member(pid); ++i)
+    for (int i = 0; i < 1000 && local::group_has_live_member(pid); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::cerr << "[synetune] stopped trial " << id << "'s process " << pid
               << ", left running by the previous tuner; it restarts from its checkpoint\n";

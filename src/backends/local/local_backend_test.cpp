@@ -281,24 +281,6 @@ bool alive(pid_t pid) {
          stat[close + 2] != 'X';
 }
 
-// Some member of process group `pgid` is alive (zombies do not count).
-bool group_alive(pid_t pgid) {
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    fields >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != "Z" && state != "X") return true;
-  }
-  return false;
-}
-
 TEST(LocalBackend, ResumeStopsTrialProcessesAKilledTunerLeftRunning) {
   TempDir tmp;
   LocalBackendOptions opt;
@@ -330,7 +312,7 @@ TEST(LocalBackend, ResumeStopsTrialProcessesAKilledTunerLeftRunning) {
   EXPECT_FALSE(alive(trial_pid)) << "the stale trial process survived the resume";
   EXPECT_TRUE(alive(::getpid()));
   // The whole process group went: the script's `sleep` child too.
-  EXPECT_FALSE(group_alive(trial_pid));
+  EXPECT_FALSE(local::group_has_live_member(trial_pid));
 }
 
 }  // namespace

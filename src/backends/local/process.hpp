@@ -33,6 +33,10 @@ int run_and_wait(const std::vector<std::string>& argv, const std::vector<std::st
 /// "exit code 3" / "killed by signal 9" for a waitpid status.
 std::string describe_wait_status(int status);
 
+/// Some member of process group `pgid` has not exited yet. Zombies count as exited: they hold
+/// no memory or GPU, and an init that does not reap would keep them forever.
+bool group_has_live_member(pid_t pgid);
+
 /// The current environment as "K=V" strings.
 std::vector<std::string> current_environment();
 
