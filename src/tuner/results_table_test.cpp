@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
 
 namespace synetune {
@@ -83,6 +84,33 @@ TEST_F(ResultsTableTest, StoredAndDeflatedZipsHoldTheSameTable) {
   EXPECT_EQ(read_zip_entry(dir_ / "a.zip", "results.csv"), t.to_csv());
   EXPECT_EQ(read_zip_entry(dir_ / "b.zip", "results.csv"), t.to_csv());
   EXPECT_LT(std::filesystem::file_size(dir_ / "a.zip"), std::filesystem::file_size(dir_ / "b.zip"));
+}
+
+TEST_F(ResultsTableTest, ZipLargerThanTheWriteBufferReplacesTheOldOneAtomically) {
+  // Over 1 MiB: the archive is written in several pieces, and libzip goes back to complete
+  // the entry's header after its data went out.
+  ResultsTable t;
+  t.set_config(0, Json{{"lr", 0.5}});
+  for (int e = 1; e <= 40000; ++e)
+    t.add(make_result(0, {{"epoch", e}, {"loss", 1.0 / e}}), Decision::kContinue, TrialStatus::kInProgress, e, Json());
+  const std::string csv = t.to_csv();
+  ASSERT_GT(csv.size(), std::size_t{1} << 20);
+  write_zip_atomically(dir_ / "r.zip", "results.csv", "old", false);
+  for (bool deflate : {false, true}) {
+    write_zip_atomically(dir_ / "r.zip", "results.csv", csv, deflate);
+    EXPECT_EQ(read_zip_entry(dir_ / "r.zip", "results.csv"), csv);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "r.zip.tmp"));
+  }
+}
+
+TEST_F(ResultsTableTest, ZipIntoAMissingFolderFailsWithTheFilesName) {
+  const auto path = dir_ / "missing" / "results.csv.zip";
+  try {
+    write_zip_atomically(path, "results.csv", "a,b\n1,2\n", false);
+    FAIL() << "no error";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find(path.string() + ".tmp"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
