@@ -260,7 +260,11 @@ CurveView TabulatedBlackbox::curve_at(std::size_t config_index, std::size_t seed
   seed %= d_.n_seeds;
   const std::size_t cs = config_index * d_.n_seeds + seed;
   const std::size_t no = d_.objectives.size();
-  return {d_.values.data() + cs * d_.max_resource * no, d_.lengths[cs], no};
+  const double* data = d_.values.data() + cs * d_.max_resource * no;
+  // A random row of a large table is rarely cached, and its first values are read next:
+  // fetch them while the length is read.
+  __builtin_prefetch(data);
+  return {data, d_.lengths[cs], no};
 }
 
 CurveView TabulatedBlackbox::curve(const Config& config, std::size_t seed,
