@@ -97,29 +97,30 @@ void append_json_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
+void append_python_float(std::string& out, double d) {
+  if (std::isnan(d)) {
+    out += "NaN";
+  } else if (std::isinf(d)) {
+    out += d > 0 ? "Infinity" : "-Infinity";
+  } else {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+    out.append(buf, p);
+    // A float stays a float when read back ("3.0", not "3"): configs are matched by type.
+    if (std::none_of(buf, p, [](char c) { return c == '.' || c == 'e'; })) out += ".0";
+  }
+}
+
+void append_python_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, p);
+}
+
 void append_json_python(std::string& out, const Json& j) {
   switch (j.type()) {
-    case Json::value_t::number_float: {
-      const double d = j.get<double>();
-      if (std::isnan(d)) {
-        out += "NaN";
-      } else if (std::isinf(d)) {
-        out += d > 0 ? "Infinity" : "-Infinity";
-      } else {
-        char buf[32];
-        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
-        out.append(buf, p);
-        // A float stays a float when read back ("3.0", not "3"): configs are matched by type.
-        if (std::none_of(buf, p, [](char c) { return c == '.' || c == 'e'; })) out += ".0";
-      }
-      return;
-    }
-    case Json::value_t::number_integer: {
-      char buf[24];
-      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, j.get<std::int64_t>());
-      out.append(buf, p);
-      return;
-    }
+    case Json::value_t::number_float: return append_python_float(out, j.get<double>());
+    case Json::value_t::number_integer: return append_python_int(out, j.get<std::int64_t>());
     case Json::value_t::number_unsigned: {
       char buf[24];
       auto [p, ec] = std::to_chars(buf, buf + sizeof buf, j.get<std::uint64_t>());

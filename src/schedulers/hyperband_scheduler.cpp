@@ -280,7 +280,7 @@ void HyperbandScheduler::append_state(std::string& out) const {
   std::string done;
   TrialId run_first = -1, run_last = -1;
   int run_bracket = 0;
-  auto integer = [](std::string& to, std::int64_t v) { append_json_python(to, Json(v)); };
+  auto integer = [](std::string& to, std::int64_t v) { append_python_int(to, v); };
   auto close_run = [&] {
     if (run_first < 0) return;
     done += done.empty() ? "[" : ",[";

@@ -201,7 +201,7 @@ void RungSystem::make_ineligible(TrialId trial_id) {
 namespace {
 // double_to_json(v) as text: non-finite values as strings.
 void append_double(std::string& out, double v) {
-  if (std::isfinite(v)) append_json_python(out, Json(v));
+  if (std::isfinite(v)) append_python_float(out, v);
   else append_json_string(out, double_to_json(v).get<std::string>());
 }
 }  // namespace
@@ -222,14 +222,14 @@ void RungSystem::append_state(std::string& out) const {
   out += "{\"levels\":";
   append_json_python(out, Json(levels_));
   out += ",\"max_t\":";
-  append_json_python(out, Json(max_t_));
+  append_python_int(out, max_t_);
   out += ",\"rungs\":[";
   for (std::size_t k = 0; k < rungs_.size(); ++k) {
     const Rung& rung = rungs_[k];
     if (k) out += ',';
     out += "{\"level\":";
-    append_json_python(out, Json(rung.level));
-    list("trial_id", rung, [&](std::size_t, const Entry& e) { append_json_python(out, Json(e.trial_id)); });
+    append_python_int(out, rung.level);
+    list("trial_id", rung, [&](std::size_t, const Entry& e) { append_python_int(out, e.trial_id); });
     list("value", rung, [&](std::size_t, const Entry& e) { append_double(out, e.value); });
     // Without promotions (stopping type) both flags are false everywhere: left out.
     if (track_promotions_ || std::any_of(rung.entries.begin(), rung.entries.end(), [](const Entry& e) { return e.promoted; })) {

@@ -20,21 +20,13 @@ void append_number(std::string& out, double v) {
   } else if (std::isinf(v)) {
     out += v > 0 ? "Infinity" : "-Infinity";
   } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    char buf[32];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
-    out.append(buf, p);
     // Integral values keep a float marker only if they were floats; we cannot tell, and
     // readers (pandas, our loader) treat 3 and 3.0 alike.
+    append_python_int(out, static_cast<std::int64_t>(v));
   } else {
-    char buf[32];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, p);
+    append_python_float(out, v);  // not integral: no marker is added
   }
 }
-
-namespace {
-void append_integer(std::string& out, std::int64_t v) { append_json_python(out, Json(v)); }
-}  // namespace
 
 JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
     : buffered_(buffered) {
@@ -110,7 +102,7 @@ void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Con
   begin_line();
   config_spans_.clear();
   line_ += "{\"event\":\"trial_start\",\"trial_id\":";
-  append_integer(line_, id);
+  append_python_int(line_, id);
   line_ += ",\"time\":";
   append_number(line_, time);
   line_ += resumed ? ",\"resumed\":true,\"config\":" : ",\"resumed\":false,\"config\":";
@@ -139,7 +131,7 @@ void JournalWriter::trial_start(TrialId id, double time, bool resumed, const Con
   } else {
     append_json_python(line_, config);
   }
-  if (warm_start_from) line_ += ",\"warm_start_from\":", append_integer(line_, *warm_start_from);
+  if (warm_start_from) line_ += ",\"warm_start_from\":", append_python_int(line_, *warm_start_from);
   line_ += "}\n";
   end_line();
 }
@@ -159,7 +151,7 @@ void JournalWriter::result(const Result& r, double time, TrialStatus status, Dec
     number_spans_.emplace_back(begin, line_.size() - begin);
   };
   line_ += "{\"event\":\"result\",\"trial_id\":";
-  append_integer(line_, r.trial_id);
+  append_python_int(line_, r.trial_id);
   line_ += ",\"time\":";
   number(time);
   // The usual status and decision are left out (readers default to them): a simulation
@@ -196,7 +188,7 @@ std::string_view JournalWriter::number_text(std::size_t i) const {
 void JournalWriter::status(TrialId id, double time, TrialStatus status, const std::string& reason) {
   begin_line();
   line_ += "{\"event\":\"status\",\"trial_id\":";
-  append_integer(line_, id);
+  append_python_int(line_, id);
   line_ += ",\"time\":";
   append_number(line_, time);
   line_ += ",\"status\":\"";

@@ -99,9 +99,9 @@ void TunerState::append_json(std::string& out) const {
   };
   auto number_or_null = [&](double v) {
     if (std::isnan(v)) out += "null";
-    else append_json_python(out, Json(v));
+    else append_python_float(out, v);
   };
-  auto integer = [&](std::int64_t v) { append_json_python(out, Json(v)); };
+  auto integer = [&](std::int64_t v) { append_python_int(out, v); };
   // Configs and last results are read again only for trials that may still run; a finished
   // trial's config is in the journal (its trial_start line), where a resume takes it from.
   auto may_run = [](const TrialRecord& r) {
@@ -125,14 +125,14 @@ void TunerState::append_json(std::string& out) const {
     out += to_string(r.trial.status);
     out += '"';
   });
-  column("creation_time", [&](const TrialRecord& r) { append_json_python(out, Json(r.trial.creation_time)); });
+  column("creation_time", [&](const TrialRecord& r) { append_python_float(out, r.trial.creation_time); });
   column("num_results", [&](const TrialRecord& r) { integer(r.num_results); });
   column("last_result", [&](const TrialRecord& r) {
     if (may_run(r)) append_json_python(out, r.last_result.to_json());
     else out += "null";
   });
   column("best", [&](const TrialRecord& r) { number_or_null(r.best); });
-  column("max_cost", [&](const TrialRecord& r) { append_json_python(out, Json(r.max_cost)); });
+  column("max_cost", [&](const TrialRecord& r) { append_python_float(out, r.max_cost); });
   column("last_resource", [&](const TrialRecord& r) { number_or_null(r.last_resource); });
   Json reasons = Json::object();
   for (const auto& r : trials_)

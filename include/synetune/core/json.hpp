@@ -1,6 +1,7 @@
 #pragma once
 /// JSON value type used across synetune. Insertion-ordered so that configs, metadata and
 /// reported metrics keep the order in which they were written (as Syne Tune's dicts do).
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ Json parse_json_lenient(std::string_view text);
 std::string dump_json_python(const Json& j);
 /// Appends dump_json_python(j) to `out`, without a temporary string.
 void append_json_python(std::string& out, const Json& j);
+/// Appends a float as dump_json_python does (shortest exact form, "3.0", NaN, Infinity).
+void append_python_float(std::string& out, double v);
+/// Appends an integer as dump_json_python does.
+void append_python_int(std::string& out, std::int64_t v);
 /// Appends `s` as a quoted, escaped JSON string.
 void append_json_string(std::string& out, const std::string& s);
 
