@@ -62,20 +62,22 @@ void OrderStatistics::insert(double v) {
   ++size_;
   if (blocks_.empty()) {
     blocks_.push_back({v});
+    maxes_.push_back(v);
     return;
   }
-  // First block whose largest value is >= v (or the last block).
-  std::size_t b = 0, hi = blocks_.size() - 1;
-  while (b < hi) {
-    const std::size_t mid = (b + hi) / 2;
-    if (blocks_[mid].back() < v) b = mid + 1;
-    else hi = mid;
-  }
+  // First block whose largest value is >= v (or the last block), searched in maxes_: one
+  // array, not a cache miss per block probed.
+  const auto b = static_cast<std::size_t>(
+      std::min<std::ptrdiff_t>(std::lower_bound(maxes_.begin(), maxes_.end(), v) - maxes_.begin(),
+                               static_cast<std::ptrdiff_t>(maxes_.size()) - 1));
   auto& blk = blocks_[b];
   blk.insert(std::upper_bound(blk.begin(), blk.end(), v), v);
+  maxes_[b] = blk.back();
   if (blk.size() > kMaxBlock) {
     std::vector<double> upper(blk.begin() + static_cast<std::ptrdiff_t>(blk.size() / 2), blk.end());
     blk.resize(blk.size() / 2);
+    maxes_[b] = blk.back();
+    maxes_.insert(maxes_.begin() + static_cast<std::ptrdiff_t>(b) + 1, upper.back());
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
   }
 }

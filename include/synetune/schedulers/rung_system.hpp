@@ -41,12 +41,14 @@ class OrderStatistics {
   std::vector<double> sorted_values() const;
   void clear() {
     blocks_.clear();
+    maxes_.clear();
     size_ = 0;
   }
 
  private:
   static constexpr std::size_t kMaxBlock = 512;
   std::vector<std::vector<double>> blocks_;
+  std::vector<double> maxes_;  ///< blocks_[b].back()
   std::size_t size_ = 0;
 };
 
