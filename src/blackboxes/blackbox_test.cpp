@@ -163,6 +163,9 @@ TEST(Blackbox, LoadsBundledTables) {
   EXPECT_EQ(rl->configurations().size(), 143u);
   ASSERT_TRUE(rl->optimum());
   EXPECT_GT(*rl->optimum(), 100.0);
+  // Their rows have the space's types: searchers copy them rather than cast each draw.
+  for (const auto& bb : {mlp, nb, rl, load_blackbox("synthetic_lc_tab")})
+    EXPECT_TRUE(bb->configurations_canonical()) << bb->name();
 }
 
 TEST(Blackbox, SyntheticLearningCurvesHaveKnownOptimum) {

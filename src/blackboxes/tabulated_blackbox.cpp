@@ -89,6 +89,15 @@ ConfigSpace table_config_space(const std::vector<TableHp>& hps) {
 TabulatedBlackbox::TabulatedBlackbox(TableData data)
     : d_(std::move(data)), configs_(std::make_shared<const std::vector<Config>>(std::move(d_.configs))) {
   space_ = table_config_space(d_.hps);
+  // Rows read from configs.csv usually have the space's types already (floats of a float
+  // domain, ...): then a searcher need not cast each one it draws.
+  canonical_ = std::all_of(configs_->begin(), configs_->end(), [&](const Config& c) {
+    try {
+      return identical_json(space_.postprocess(c), c);
+    } catch (const Error&) {
+      return false;
+    }
+  });
   const std::size_t n = configs_->size(), nh = d_.hps.size();
   if (d_.inactive.size() != n) d_.inactive.assign(n, std::vector<bool>(nh, false));
   norm_.assign(n * nh, kNaN);

@@ -62,6 +62,7 @@ class TabulatedBlackbox final : public Blackbox {
   std::shared_ptr<const std::vector<Config>> shared_configurations() const override {
     return configs_->empty() ? nullptr : configs_;
   }
+  bool configurations_canonical() const override { return canonical_; }
   std::size_t num_seeds() const override { return d_.n_seeds; }
   std::vector<std::size_t> seeds_for(std::size_t config_index) const override;
   std::optional<std::size_t> config_index(const Config& config) const override;
@@ -93,6 +94,7 @@ class TabulatedBlackbox final : public Blackbox {
   std::shared_ptr<const std::vector<Config>> configs_;
   ConfigSpace space_;
   std::optional<double> optimum_, worst_;
+  bool canonical_ = false;
   std::vector<std::string> texts_;  ///< texts of the table's kString / kOther cells
   /// Open-addressing hash index (linear probing, power-of-two slot count). A slot is a head
   /// (bits = hash, text = row + 1, 0 = empty) followed by the row's cells, so that a lookup

@@ -113,5 +113,21 @@ TEST(TabulatedBlackbox, SharedConfigurationsAreTheListItself) {
   EXPECT_EQ(load_blackbox("branin")->shared_configurations(), nullptr);  // analytic: no list
 }
 
+// Rows that postprocess would change (an integer in a float column) keep searchers casting.
+TEST(TabulatedBlackbox, ConfigurationsAreCanonicalOnlyWhenPostprocessKeepsThem) {
+  const TableHp x = hp("x", {{"type", "uniform"}, {"lower", 0.0}, {"upper", 4.0}});
+  const TableHp n = hp("n", {{"type", "randint"}, {"lower", 1}, {"upper", 9}});
+  auto typed = make_table({x, n}, {{{"x", 0.25}, {"n", 3}}, {{"x", 2.0}, {"n", 1}}});
+  EXPECT_TRUE(typed->configurations_canonical());
+  EXPECT_TRUE(identical_json(typed->config_space().postprocess(typed->configurations()[1]),
+                             typed->configurations()[1]));
+  auto int_in_float = make_table({x, n}, {{{"x", 0.25}, {"n", 3}}, {{"x", 2}, {"n", 1}}});
+  EXPECT_FALSE(int_in_float->configurations_canonical());
+  auto float_in_int = make_table({x, n}, {{{"x", 0.25}, {"n", 3.0}}});
+  EXPECT_FALSE(float_in_int->configurations_canonical());
+  auto key_order = make_table({x, n}, {{{"n", 3}, {"x", 0.25}}});
+  EXPECT_FALSE(key_order->configurations_canonical());
+}
+
 }  // namespace
 }  // namespace synetune

@@ -97,6 +97,30 @@ void append_json_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
+bool identical_json(const Json& a, const Json& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Json::value_t::number_float: {
+      const double x = a.get<double>(), y = b.get<double>();
+      return x == y ? std::signbit(x) == std::signbit(y) : (std::isnan(x) && std::isnan(y));
+    }
+    case Json::value_t::object: {
+      if (a.size() != b.size()) return false;
+      for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+        if (i.key() != j.key() || !identical_json(i.value(), j.value())) return false;
+      return true;
+    }
+    case Json::value_t::array: {
+      if (a.size() != b.size()) return false;
+      for (std::size_t k = 0; k < a.size(); ++k)
+        if (!identical_json(a[k], b[k])) return false;
+      return true;
+    }
+    default:
+      return a == b;
+  }
+}
+
 void append_python_float(std::string& out, double d) {
   if (std::isnan(d)) {
     out += "NaN";

@@ -58,5 +58,19 @@ TEST(DumpJsonPython, RandomDocumentsRoundTripBitForBit) {
   }
 }
 
+TEST(IdenticalJson, ComparesTypesKeyOrderSignedZeroAndNan) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(Json(1) == Json(1.0));  // why identical_json exists
+  EXPECT_FALSE(identical_json(Json(1), Json(1.0)));
+  EXPECT_FALSE(identical_json(Json(1), Json(1u)));
+  EXPECT_TRUE(identical_json(Json(nan), Json(nan)));
+  EXPECT_FALSE(identical_json(Json(0.0), Json(-0.0)));
+  const Json a = {{"x", 0.5}, {"c", "relu"}, {"l", {1, 2.0}}};
+  EXPECT_TRUE(identical_json(a, Json{{"x", 0.5}, {"c", "relu"}, {"l", {1, 2.0}}}));
+  EXPECT_FALSE(identical_json(a, Json{{"c", "relu"}, {"x", 0.5}, {"l", {1, 2.0}}}));
+  EXPECT_FALSE(identical_json(a, Json{{"x", 0.5}, {"c", "relu"}, {"l", {1, 2}}}));
+  EXPECT_FALSE(identical_json(a, Json{{"x", 0.5}, {"c", "relu"}}));
+}
+
 }  // namespace
 }  // namespace synetune

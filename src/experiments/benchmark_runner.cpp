@@ -29,6 +29,7 @@ MethodSpec method_spec_for(const Blackbox& blackbox, std::uint64_t seed, Json op
   spec.options = std::move(options);
   spec.seed = seed;
   spec.restrict_configurations = blackbox.shared_configurations();  // shared, not copied
+  if (blackbox.configurations_canonical()) spec.restrict_configurations.mark_canonical_for(spec.space);
   return spec;
 }
 

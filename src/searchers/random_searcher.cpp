@@ -140,7 +140,8 @@ RandomSearcher::RandomSearcher(ConfigSpace space, Rng rng, RandomSearcherOptions
     : space_(std::move(space)),
       rng_(std::move(rng)),
       allow_duplicates_(options.allow_duplicates),
-      restrict_(std::move(options.restrict_configurations)) {
+      restrict_(std::move(options.restrict_configurations)),
+      restrict_canonical_(restrict_.canonical_for(space_)) {
   const std::size_t n = restrict_.size();
   if (n > std::numeric_limits<std::uint32_t>::max())
     throw InvalidArgument("restrict_configurations: more than 2^32 - 1 configurations");
@@ -292,7 +293,7 @@ std::optional<Config> RandomSearcher::draw_restricted() {
   }
   last_index_ = idx;
   try {
-    return space_.postprocess(restrict_[idx]);
+    return restrict_canonical_ ? Config(restrict_[idx]) : space_.postprocess(restrict_[idx]);
   } catch (const InvalidArgument& e) {
     throw InvalidArgument("restrict_configurations[" + std::to_string(idx) + "]: " + e.what());
   }

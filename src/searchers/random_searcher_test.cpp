@@ -263,5 +263,32 @@ TEST(RandomSearcher, RestrictedFloatGroupsMatchTheirMatchStrings) {
   EXPECT_EQ(got, groups);
 }
 
+// A list declared canonical for the searcher's space is copied, not cast: same draws. For
+// another space it is cast as any list.
+TEST(RandomSearcher, CanonicalListIsCopiedOnlyForItsOwnSpace) {
+  ConfigSpace cs;
+  cs.add("x", uniform(0, 1)).add("n", randint(1, 5));
+  std::vector<Config> rows;
+  Rng r(5);
+  for (int i = 0; i < 50; ++i) rows.push_back(cs.postprocess(cs.sample(r)));
+  ConfigList plain(rows), marked(rows);
+  marked.mark_canonical_for(cs);
+  ASSERT_TRUE(marked.canonical_for(cs));
+  EXPECT_FALSE(plain.canonical_for(cs));
+  const auto none = std::vector<Config>{};
+  RandomSearcher a(cs, Rng(9), {.points_to_evaluate = none, .restrict_configurations = plain});
+  RandomSearcher b(cs, Rng(9), {.points_to_evaluate = none, .restrict_configurations = marked});
+  for (int i = 0; i < 50; ++i) {
+    const auto ca = a.suggest(i), cb = b.suggest(i);
+    ASSERT_TRUE(ca && cb);
+    EXPECT_TRUE(identical_json(*ca, *cb)) << ca->dump() << " vs " << cb->dump();
+  }
+  ConfigSpace other = cs;
+  other.add("e", constant(3));
+  EXPECT_FALSE(marked.canonical_for(other));
+  RandomSearcher c(other, Rng(9), {.points_to_evaluate = none, .restrict_configurations = marked});
+  EXPECT_EQ((*c.suggest(0))["e"], 3);
+}
+
 }  // namespace
 }  // namespace synetune

@@ -72,6 +72,9 @@ class Blackbox {
   /// The same list, shared (null if empty): handed to searchers without a copy. Valid after
   /// the blackbox is gone.
   virtual std::shared_ptr<const std::vector<Config>> shared_configurations() const = 0;
+  /// True when every configuration is already what config_space().postprocess makes of it,
+  /// types included (checked when a table is loaded).
+  virtual bool configurations_canonical() const { return false; }
   bool is_tabulated() const { return !configurations().empty(); }
   /// Seeds with data (1 for single-seed tables and analytic functions).
   virtual std::size_t num_seeds() const = 0;

@@ -20,6 +20,9 @@ Json parse_json_lenient(std::string_view text);
 std::string dump_json_python(const Json& j);
 /// Appends dump_json_python(j) to `out`, without a temporary string.
 void append_json_python(std::string& out, const Json& j);
+/// a == b with types compared too: 1 and 1.0 differ (nlohmann's == calls them equal), as do
+/// their texts in a journal. NaN equals NaN.
+bool identical_json(const Json& a, const Json& b);
 /// Appends a float as dump_json_python does (shortest exact form, "3.0", NaN, Infinity).
 void append_python_float(std::string& out, double v);
 /// Appends an integer as dump_json_python does.

@@ -3,10 +3,12 @@
 /// from the blackbox through MethodSpec to a searcher without a copy of its ~10^5 entries).
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "synetune/core/types.hpp"
+#include "synetune/space/config_space.hpp"
 
 namespace synetune {
 
@@ -29,8 +31,17 @@ class ConfigList {
   /// The shared list (null when empty).
   const std::shared_ptr<const std::vector<Config>>& shared() const { return list_; }
 
+  /// Declares every entry canonical under `space`: space.postprocess(entry) is the entry
+  /// itself, types included (a tabulated blackbox checks this once for its rows). Searchers
+  /// drawing from the list may then copy entries instead of casting them again.
+  void mark_canonical_for(const ConfigSpace& space) { canonical_for_ = space.to_json().dump(); }
+  bool canonical_for(const ConfigSpace& space) const {
+    return !canonical_for_.empty() && canonical_for_ == space.to_json().dump();
+  }
+
  private:
   std::shared_ptr<const std::vector<Config>> list_;
+  std::string canonical_for_;  ///< the space's JSON, or empty
 };
 
 }  // namespace synetune

@@ -95,6 +95,7 @@ class RandomSearcher : public Searcher {
   // are found by key_hash in an open-addressing table (linear probing, power-of-two size)
   // holding each group's first entry; match strings are built only to confirm a hash match.
   ConfigList restrict_;
+  bool restrict_canonical_ = false;  ///< entries need no postprocess (ConfigList::canonical_for)
   std::vector<std::size_t> remaining_;  ///< indices into restrict_ not yet drawn
   struct Slot {
     std::uint32_t tag = 0;           ///< high half of the key hash (the low bits pick the slot)
