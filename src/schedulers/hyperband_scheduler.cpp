@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "synetune/core/error.hpp"
 
@@ -275,52 +274,39 @@ Json HyperbandScheduler::metadata() const {
 void HyperbandScheduler::append_state(std::string& out) const {
   // Finished trials (most of them, in a long run) only need to stay known as finished, with
   // their bracket: they are saved as runs of consecutive ids, [first, last, bracket].
+  struct Run {
+    TrialId first, last;
+    int bracket;
+  };
+  std::vector<Run> done;
   std::vector<TrialId> ids;
   std::vector<const TrialState*> states;
-  std::string done;
-  TrialId run_first = -1, run_last = -1;
-  int run_bracket = 0;
-  auto integer = [](std::string& to, std::int64_t v) { append_python_int(to, v); };
-  auto close_run = [&] {
-    if (run_first < 0) return;
-    done += done.empty() ? "[" : ",[";
-    integer(done, run_first), done += ',', integer(done, run_last), done += ',';
-    integer(done, run_bracket), done += ']';
-    run_first = -1;
-  };
   for_each_state([&](TrialId id, const TrialState& st) {  // increasing ids: deterministic
-    if (st.status == Status::kDone) {
-      if (run_first >= 0 && id == run_last + 1 && st.bracket == run_bracket) {
-        run_last = id;
-      } else {
-        close_run();
-        run_first = run_last = id;
-        run_bracket = st.bracket;
-      }
-      return;
+    if (st.status != Status::kDone) {
+      ids.push_back(id);
+      states.push_back(&st);
+    } else if (!done.empty() && id == done.back().last + 1 && st.bracket == done.back().bracket) {
+      done.back().last = id;
+    } else {
+      done.push_back({id, id, st.bracket});
     }
-    ids.push_back(id);
-    states.push_back(&st);
   });
-  close_run();
+  auto integer = [&](std::int64_t v) { append_python_int(out, v); };
   auto column = [&](const char* key, auto&& cell) {
     out += '"';
     out += key;
-    out += "\":[";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (i) out += ',';
-      cell(ids[i], *states[i]);
-    }
-    out += "],";
+    out += "\":";
+    append_json_array(out, ids.size(), [&](std::size_t i) { cell(ids[i], *states[i]); });
+    out += ',';
   };
   out += "{\"rungs\":";
   rungs_.append_state(out);
   out += ",\"trials\":{";
-  column("trial_id", [&](TrialId id, const TrialState&) { integer(out, id); });
-  column("bracket", [&](TrialId, const TrialState& st) { integer(out, st.bracket); });
-  column("next_rung", [&](TrialId, const TrialState& st) { integer(out, static_cast<std::int64_t>(st.next_rung)); });
-  column("resume_from", [&](TrialId, const TrialState& st) { integer(out, st.resume_from); });
-  column("status", [&](TrialId, const TrialState& st) { integer(out, static_cast<int>(st.status)); });  // 0 running, 1 paused, 2 done
+  column("trial_id", [&](TrialId id, const TrialState&) { integer(id); });
+  column("bracket", [&](TrialId, const TrialState& st) { integer(st.bracket); });
+  column("next_rung", [&](TrialId, const TrialState& st) { integer(static_cast<std::int64_t>(st.next_rung)); });
+  column("resume_from", [&](TrialId, const TrialState& st) { integer(st.resume_from); });
+  column("status", [&](TrialId, const TrialState& st) { integer(static_cast<int>(st.status)); });  // 0 running, 1 paused, 2 done
   out += "\"config\":{";
   if (promotion()) {
     bool first = true;
@@ -332,17 +318,18 @@ void HyperbandScheduler::append_state(std::string& out) const {
       append_json_python(out, states[i]->config);
     }
   }
-  out += "},\"done\":[";
-  out += done;
-  out += "]},\"pending_brackets\":[";
-  std::map<TrialId, int> pending(pending_brackets_.begin(), pending_brackets_.end());
-  bool first = true;
-  for (const auto& [id, b] : pending) {
-    out += first ? "[" : ",[";
-    first = false;
-    integer(out, id), out += ',', integer(out, b), out += ']';
-  }
-  out += "],\"rng\":";
+  out += "},\"done\":";
+  append_json_array(out, done.size(), [&](std::size_t i) {
+    out += '[', integer(done[i].first), out += ',', integer(done[i].last), out += ',';
+    integer(done[i].bracket), out += ']';
+  });
+  out += "},\"pending_brackets\":";
+  std::vector<std::pair<TrialId, int>> pending(pending_brackets_.begin(), pending_brackets_.end());
+  std::sort(pending.begin(), pending.end());  // deterministic
+  append_json_array(out, pending.size(), [&](std::size_t i) {
+    out += '[', integer(pending[i].first), out += ',', integer(pending[i].second), out += ']';
+  });
+  out += ",\"rng\":";
   append_json_python(out, rng_.save_state());
   out += ",\"searcher\":";
   append_json_python(out, searcher_->save_state());

@@ -199,7 +199,6 @@ void RungSystem::make_ineligible(TrialId trial_id) {
   }
 }
 
-// Each rung's entries by columns (ids, values, promoted, eligible): cheap for large rungs.
 namespace {
 // double_to_json(v) as text: non-finite values as strings.
 void append_double(std::string& out, double v) {
@@ -208,18 +207,15 @@ void append_double(std::string& out, double v) {
 }
 }  // namespace
 
-// Written as text (a checkpoint of a long run holds every trial's rung values): building a
-// JSON document first cost more than the rest of the checkpoint.
+// Each rung's entries by columns (ids, values, promoted, eligible), written as text (a
+// checkpoint of a long run holds every trial's rung values): building a JSON document first
+// cost more than the rest of the checkpoint.
 void RungSystem::append_state(std::string& out) const {
   auto list = [&](const char* key, const Rung& rung, auto&& cell) {
     out += ",\"";
     out += key;
-    out += "\":[";
-    for (std::size_t i = 0; i < rung.entries.size(); ++i) {
-      if (i) out += ',';
-      cell(i, rung.entries[i]);
-    }
-    out += ']';
+    out += "\":";
+    append_json_array(out, rung.entries.size(), [&](std::size_t i) { cell(i, rung.entries[i]); });
   };
   out += "{\"levels\":";
   append_json_python(out, Json(levels_));

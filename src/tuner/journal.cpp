@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 
 #include "synetune/core/error.hpp"
+#include "tuner/write_all.hpp"
 
 namespace synetune {
 
@@ -34,8 +34,6 @@ JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
   if (fd_ < 0)
     throw StorageError("cannot open the result journal " + path.string() + " for appending: " +
                        std::strerror(errno));
-  const off_t size = ::lseek(fd_, 0, SEEK_END);
-  written_total_ = size > 0 ? static_cast<std::int64_t>(size) : 0;
   line_.reserve(kBufferSize + 4096);
 }
 
@@ -73,22 +71,16 @@ void JournalWriter::write_line(const std::string& line) {
 }
 
 void JournalWriter::flush() {
-  while (written_ < line_.size()) {
-    const ssize_t n = ::write(fd_, line_.data() + written_, line_.size() - written_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = n < 0 ? std::strerror(errno) : "no progress";
-      written_ = line_.size();  // dropped: retrying would repeat a partial line
-      throw StorageError("cannot write the result journal (" + why + "); is the disk full?");
-    }
-    written_ += static_cast<std::size_t>(n);
-    written_total_ += n;
-  }
+  const bool ok = write_all(fd_, line_.data() + written_, line_.size() - written_);
+  written_ = line_.size();  // on failure dropped: retrying would repeat a partial line
+  if (!ok)
+    throw StorageError("cannot write the result journal (" + std::string(std::strerror(errno)) +
+                       "); is the disk full?");
 }
 
 std::int64_t JournalWriter::offset() {
   flush();
-  return written_total_;
+  return static_cast<std::int64_t>(::lseek(fd_, 0, SEEK_CUR));  // appending: the file's size
 }
 
 void JournalWriter::tuning_start(double time, const std::string& tuner_name, bool resumed) {

@@ -11,6 +11,7 @@
 
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
+#include "tuner/write_all.hpp"
 
 namespace synetune {
 namespace {
@@ -180,7 +181,7 @@ std::string ResultsTable::to_csv() const {
     out += ',';
     out += to_string(row.status);
     out += ',';
-    append_json_python(out, Json(row.trial_id));
+    append_python_int(out, row.trial_id);
     const auto id = static_cast<std::size_t>(row.trial_id);
     const ConfigCells& cells = id < configs_.size() ? configs_[id] : no_config;
     out.append(config_text_, cells.begin, cells.length);
@@ -229,12 +230,7 @@ class ArchiveFile {
     return -1;
   }
   bool flush() {
-    for (std::size_t done = 0; done < buffer_.size();) {
-      const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
+    if (!write_all(fd_, buffer_.data(), buffer_.size())) return false;
     buffer_.clear();
     return true;
   }
@@ -352,20 +348,15 @@ std::string read_zip_entry(const std::filesystem::path& path, const std::string&
   return data;
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& data, bool sync) {
+void write_file_atomically(const std::filesystem::path& path, const std::string& data) {
   const auto tmp = path.string() + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw StorageError("cannot write " + tmp);
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      throw StorageError("cannot write " + tmp);
-    }
-    off += static_cast<std::size_t>(n);
+  if (!write_all(fd, data.data(), data.size())) {
+    ::close(fd);
+    throw StorageError("cannot write " + tmp);
   }
-  if (sync) ::fsync(fd);
+  ::fsync(fd);
   ::close(fd);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

@@ -90,12 +90,9 @@ void TunerState::append_json(std::string& out) const {
   auto column = [&](const char* name, auto&& cell) {
     out += '"';
     out += name;
-    out += "\":[";
-    for (std::size_t i = 0; i < trials_.size(); ++i) {
-      if (i) out += ',';
-      cell(trials_[i]);
-    }
-    out += "],";
+    out += "\":";
+    append_json_array(out, trials_.size(), [&](std::size_t i) { cell(trials_[i]); });
+    out += ',';
   };
   auto number_or_null = [&](double v) {
     if (std::isnan(v)) out += "null";

@@ -3,10 +3,10 @@
 // checkpoint needs, kept O(1) per event (no scan over all trials: long simulations stay linear).
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
-#include <map>
 #include <utility>
 #include <vector>
 

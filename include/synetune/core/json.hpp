@@ -1,6 +1,7 @@
 #pragma once
 /// JSON value type used across synetune. Insertion-ordered so that configs, metadata and
 /// reported metrics keep the order in which they were written (as Syne Tune's dicts do).
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,5 +30,16 @@ void append_python_float(std::string& out, double v);
 void append_python_int(std::string& out, std::int64_t v);
 /// Appends `s` as a quoted, escaped JSON string.
 void append_json_string(std::string& out, const std::string& s);
+/// Appends "[c0,c1,...]", where `cell(i)` appends element i: large arrays of a checkpoint
+/// written as text, without a document.
+template <class Cell>
+void append_json_array(std::string& out, std::size_t n, Cell&& cell) {
+  out += '[';
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += ',';
+    cell(i);
+  }
+  out += ']';
+}
 
 }  // namespace synetune

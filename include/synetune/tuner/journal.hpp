@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,8 +68,7 @@ class JournalWriter {
   int fd_ = -1;
   bool buffered_ = false;
   std::string line_;              // lines not yet written, the one being built last
-  std::size_t written_ = 0;       // bytes of line_ handed to the kernel
-  std::int64_t written_total_ = 0;  // size of the file after them
+  std::size_t written_ = 0;  // bytes of line_ handed to the kernel
   std::vector<std::pair<std::size_t, std::size_t>> number_spans_;  // in line_: (offset, length)
   std::vector<std::pair<std::size_t, std::size_t>> config_spans_;
 };

@@ -72,7 +72,7 @@ void write_zip_atomically(const std::filesystem::path& path, const std::string& 
                           const std::string& data, bool compress = true);
 /// Reads entry `entry_name` (or the first entry if empty) of a zip archive.
 std::string read_zip_entry(const std::filesystem::path& path, const std::string& entry_name = "");
-/// Writes a file atomically: temporary file in the same folder, fsync (if `sync`), rename.
-void write_file_atomically(const std::filesystem::path& path, const std::string& data, bool sync = true);
+/// Writes a file atomically: temporary file in the same folder, fsync, rename.
+void write_file_atomically(const std::filesystem::path& path, const std::string& data);
 
 }  // namespace synetune
