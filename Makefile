@@ -1,22 +1,28 @@
 # The two commands of the README:
-#   make run   installs dependencies, builds, tunes the bundled example and prints the result
-#   make test  installs dependencies, builds, runs every test
+#   make run   installs dependencies, builds the CLI only, tunes the bundled example, prints the result
+#   make test  installs dependencies, builds everything, runs every test
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-asan bench clean
+.PHONY: all deps configure build cli run test test-asan bench clean
 
 all: build
 
 deps:
 	SYNETUNE_WITH_SLURM=1 ./scripts/install-deps.sh
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+# Only what `make run` runs: the CLI (no tests, no benchmarks).
+cli: configure
+	cmake --build $(BUILD) -j$(JOBS) --target synetune_cli
+
+build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+run: cli
 	./$(BUILD)/synetune tune --config examples/default.json
 
 test: build

@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential cmake pkg-config nlohmann-json3-dev libeigen3-dev libcli11-dev libzip-dev \
   liblbfgspp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev gnuplot-nox \
-  python3 python3-pandas python3-numpy python3-matplotlib unzip"
+  python3 python3-pandas python3-numpy python3-matplotlib unzip ccache"
 if [ -n "$SYNETUNE_WITH_SLURM" ]; then
   PKGS="$PKGS slurmctld slurmd slurm-client munge"
 fi
