@@ -68,7 +68,7 @@ HyperbandScheduler::HyperbandScheduler(ProblemSpec problem, HyperbandOptions opt
       options_(std::move(options)),
       searcher_(std::move(searcher)),
       max_t_(resolve_max_t(options_, problem_)),
-      rungs_(checked_levels(options_, max_t_), max_t_, options_.type == HyperbandType::kPromotion),
+      rungs_(checked_levels(options_, max_t_), max_t_, options_.type == HyperbandType::kPromotion, problem_.mode),
       bracket_probs_(default_bracket_distribution(rungs_.levels(), max_t_, options_.brackets)),
       rng_(options_.seed) {
   if (!searcher_) throw InvalidArgument("HyperbandScheduler needs a searcher");

@@ -2,8 +2,9 @@
 /// Asynchronous Hyperband / ASHA, Syne Tune 0.13's `HyperbandScheduler` with `type="stopping"`
 /// or `type="promotion"` (reference 5.4). Differences to 0.15's AsynchronousSuccessiveHalving
 /// (5.5): 0.15 stops iff the rank (#strictly better / (n+1)) exceeds 1/eta and uses float
-/// milestones with 1/eta for every rung; 0.13 (implemented here) compares with a numpy linear
-/// quantile q_k = r_k / r_{k+1} (last rung r_J / max_t), and supports pause-and-promote.
+/// milestones with 1/eta for every rung; 0.13 (implemented here) compares with the linear
+/// quantile q_k = r_k / r_{k+1} (last rung r_J / max_t) as 0.13 rounds it (rung_cutoff_sorted),
+/// and supports pause-and-promote. tests/parity replays decision traces of 0.13 through it.
 #include <cstdint>
 #include <memory>
 #include <optional>
