@@ -252,6 +252,27 @@ TEST(Hyperband, SparseTrialIdsAreTrackedAndSaved) {
   }
 }
 
+TEST(Hyperband, RoundRobinBracketRuleGivesTrialTBracketTModBrackets) {
+  HyperbandOptions o;
+  o.type = HyperbandType::kPromotion;
+  o.brackets = 3;
+  o.bracket_rule = BracketRule::kRoundRobin;
+  HyperbandScheduler s(spec(Mode::kMin, "epochs"), o, testing::test_searcher());
+  const std::int64_t first[] = {1, 3, 9};
+  for (TrialId id = 0; id < 12; ++id) {
+    auto sug = s.suggest(id);
+    ASSERT_TRUE(sug);
+    Trial t = trial(id);
+    t.config = std::get<StartTrial>(*sug).config;
+    s.on_trial_add(t);
+    EXPECT_EQ(s.bracket_of(id), id % 3);
+    EXPECT_EQ(t.config.at("epochs").get<std::int64_t>(), first[id % 3]);
+  }
+  EXPECT_EQ(s.metadata().at("options").at("bracket_rule"), "round_robin");
+  EXPECT_EQ(parse_bracket_rule(to_string(BracketRule::kSampled)), BracketRule::kSampled);
+  EXPECT_THROW(parse_bracket_rule("random"), InvalidArgument);
+}
+
 TEST(Hyperband, OptionsValidatedAndMetadata) {
   HyperbandOptions o;
   o.brackets = 9;

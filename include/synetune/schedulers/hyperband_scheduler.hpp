@@ -22,6 +22,18 @@ enum class HyperbandType { kStopping, kPromotion };
 std::string to_string(HyperbandType t);
 HyperbandType parse_hyperband_type(const std::string& s);  ///< "stopping" / "promotion"
 
+/// How a new trial's bracket is chosen when brackets > 1.
+enum class BracketRule {
+  /// Drawn from bracket_distribution() with the scheduler's seed, as Syne Tune does.
+  kSampled,
+  /// Trial t gets bracket t % brackets: no randomness, so a run can be compared decision by
+  /// decision with another implementation given the same assignment (tests/parity replays
+  /// Syne Tune traces recorded with it). Ignores the distribution, Hyper-Tune's included.
+  kRoundRobin,
+};
+std::string to_string(BracketRule r);
+BracketRule parse_bracket_rule(const std::string& s);  ///< "sampled" / "round_robin"
+
 struct HyperbandOptions {
   HyperbandType type = HyperbandType::kStopping;
   /// Smallest rung level r_min (ignored when rung_levels is given).
@@ -36,6 +48,7 @@ struct HyperbandOptions {
   int brackets = 1;
   /// Seed of the bracket sampler.
   std::uint64_t seed = 0;
+  BracketRule bracket_rule = BracketRule::kSampled;
 
   void validate() const;  ///< throws InvalidArgument naming the bad option
   Json to_json() const;
@@ -86,6 +99,8 @@ class HyperbandScheduler : public Scheduler {
   void for_each_state(F&& f) const;  ///< known trials in increasing id order
   void finish(TrialId trial_id, TrialState& st);
   std::int64_t first_milestone(int bracket) const;
+  /// Bracket of the trial about to start (options_.bracket_rule).
+  int choose_bracket(TrialId next_trial_id);
   std::optional<TrialSuggestion> try_promote();
   bool promotion() const { return options_.type == HyperbandType::kPromotion; }
 
