@@ -49,7 +49,7 @@ std::unique_ptr<Searcher> random_searcher(const MethodSpec& s) {
 
 HyperbandOptions hyperband_options(const std::string& method, const MethodSpec& s) {
   const auto& o = s.options;
-  check_keys(method, o, {"grace_period", "reduction_factor", "max_t", "rung_levels", "type", "brackets"});
+  check_keys(method, o, {"grace_period", "reduction_factor", "max_t", "rung_levels", "type", "brackets", "bracket_rule"});
   HyperbandOptions h;
   h.grace_period = integer(method, o, "grace_period", 1);
   h.reduction_factor = num(method, o, "reduction_factor", 3.0);
@@ -67,6 +67,11 @@ HyperbandOptions hyperband_options(const std::string& method, const MethodSpec& 
     h.type = parse_hyperband_type(o.at("type").get<std::string>());
   }
   h.brackets = static_cast<int>(integer(method, o, "brackets", 1));
+  if (o.contains("bracket_rule")) {
+    if (!o.at("bracket_rule").is_string())
+      throw InvalidArgument(method + ": option 'bracket_rule' must be \"sampled\" or \"round_robin\"");
+    h.bracket_rule = parse_bracket_rule(o.at("bracket_rule").get<std::string>());
+  }
   h.seed = derive_seed(s.seed, "scheduler");
   return h;
 }

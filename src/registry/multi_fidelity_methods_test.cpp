@@ -27,6 +27,9 @@ TEST(MultiFidelityRegistry, BuildsEachMethodWithSyneTuneNames) {
   EXPECT_EQ(make_scheduler("PBT", spec(Json{{"population_size", 8}}))->metadata().at("options").at("population_size"), 8);
   const auto asha = make_scheduler("ASHA", spec(Json{{"grace_period", 3}, {"max_t", 81}}))->metadata();
   EXPECT_EQ(asha.at("rung_levels"), (Json{3, 9, 27}));
+  const auto rr = make_scheduler("Hyperband", spec(Json{{"bracket_rule", "round_robin"}}))->metadata();
+  EXPECT_EQ(rr.at("options").at("bracket_rule"), "round_robin");
+  EXPECT_EQ(hb.at("options").at("bracket_rule"), "sampled");
 }
 
 TEST(MultiFidelityRegistry, UnknownOptionNamed) {
@@ -38,6 +41,8 @@ TEST(MultiFidelityRegistry, UnknownOptionNamed) {
   }
   EXPECT_THROW(make_scheduler("PBT", spec(Json{{"brackets", 2}})), InvalidArgument);
   EXPECT_THROW(make_scheduler("ASHA", spec(Json{{"type", "rush"}})), InvalidArgument);
+  EXPECT_THROW(make_scheduler("Hyperband", spec(Json{{"bracket_rule", "random"}})), InvalidArgument);
+  EXPECT_THROW(make_scheduler("Hyperband", spec(Json{{"bracket_rule", 1}})), InvalidArgument);
 }
 
 }  // namespace

@@ -17,6 +17,14 @@ HyperbandType parse_hyperband_type(const std::string& s) {
   throw InvalidArgument("option 'type' must be \"stopping\" or \"promotion\", got \"" + s + "\"");
 }
 
+std::string to_string(BracketRule r) { return r == BracketRule::kSampled ? "sampled" : "round_robin"; }
+
+BracketRule parse_bracket_rule(const std::string& s) {
+  if (s == "sampled") return BracketRule::kSampled;
+  if (s == "round_robin") return BracketRule::kRoundRobin;
+  throw InvalidArgument("option 'bracket_rule' must be \"sampled\" or \"round_robin\", got \"" + s + "\"");
+}
+
 void HyperbandOptions::validate() const {
   if (grace_period < 1)
     throw InvalidArgument("option 'grace_period' must be >= 1, got " + std::to_string(grace_period));
@@ -34,6 +42,7 @@ Json HyperbandOptions::to_json() const {
   j["rung_levels"] = rung_levels;
   j["brackets"] = brackets;
   j["seed"] = seed;
+  j["bracket_rule"] = to_string(bracket_rule);
   return j;
 }
 
@@ -68,7 +77,7 @@ HyperbandScheduler::HyperbandScheduler(ProblemSpec problem, HyperbandOptions opt
       options_(std::move(options)),
       searcher_(std::move(searcher)),
       max_t_(resolve_max_t(options_, problem_)),
-      rungs_(checked_levels(options_, max_t_), max_t_, options_.type == HyperbandType::kPromotion),
+      rungs_(checked_levels(options_, max_t_), max_t_, options_.type == HyperbandType::kPromotion, problem_.mode),
       bracket_probs_(default_bracket_distribution(rungs_.levels(), max_t_, options_.brackets)),
       rng_(options_.seed) {
   if (!searcher_) throw InvalidArgument("HyperbandScheduler needs a searcher");
@@ -160,13 +169,22 @@ std::vector<double> HyperbandScheduler::bracket_distribution() const {
   return probs;
 }
 
+int HyperbandScheduler::choose_bracket(TrialId next_trial_id) {
+  // 0.13 draws only when there is a choice, so ASHA's RNG stream is untouched.
+  if (options_.brackets == 1) return 0;
+  if (options_.bracket_rule == BracketRule::kRoundRobin) {
+    const TrialId b = options_.brackets;
+    return static_cast<int>((next_trial_id % b + b) % b);  // ids are >= 0; stay in range anyway
+  }
+  return static_cast<int>(rng_.categorical(bracket_distribution()));
+}
+
 std::optional<TrialSuggestion> HyperbandScheduler::suggest(TrialId next_trial_id) {
   if (options_.type == HyperbandType::kPromotion)
     if (auto promoted = try_promote()) return promoted;
   auto config = searcher_->suggest(next_trial_id);
   if (!config) return std::nullopt;
-  // 0.13 draws only when there is a choice, so ASHA's RNG stream is untouched.
-  const int bracket = options_.brackets > 1 ? static_cast<int>(rng_.categorical(bracket_distribution())) : 0;
+  const int bracket = choose_bracket(next_trial_id);
   if (!problem_.max_resource_attr.empty())
     (*config)[problem_.max_resource_attr] =
         options_.type == HyperbandType::kPromotion ? first_milestone(bracket) : max_t_;

@@ -15,12 +15,18 @@ namespace {
 
 using testing::SimDriver;
 
-double np_quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double idx = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(idx));
-  const auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (idx - std::floor(idx));
+// Syne Tune 0.13's Rung.quantile (hyperband_stopping.py) on the raw metric values, sorted best
+// first; max mode takes quantile 1 - q of them.
+double st_quantile(std::vector<double> raw, double prom_quant, Mode mode) {
+  const bool is_min = mode == Mode::kMin;
+  std::sort(raw.begin(), raw.end(), [&](double a, double b) { return is_min ? a < b : a > b; });
+  const std::size_t n = raw.size();
+  const double virt_index = static_cast<double>(n - 1) * (is_min ? prom_quant : 1 - prom_quant) + 1;
+  const auto index = static_cast<std::size_t>(virt_index);
+  const double frac_part = virt_index - static_cast<double>(index);
+  const std::size_t left_pos = is_min ? index - 1 : n - index - 1;
+  const double g = is_min ? frac_part : 1 - frac_part;
+  return g * raw[left_pos + 1] + (1 - g) * raw[left_pos];
 }
 
 ProblemSpec spec(Mode mode = Mode::kMin, std::string max_attr = "") {
@@ -82,12 +88,8 @@ TEST(HyperbandStopping, ContinuesOnlyInTopQuantileComparedWithBruteForce) {
         const double q = static_cast<double>(r) / static_cast<double>(r == 9 ? 27 : r * 3);
         bool cont = true;
         if (vals.size() >= 2) {
-          // Max mode: quantile q of the negated values (0.13 takes quantile 1 - q of the raw
-          // values; identical except for ULP noise in 1 - q when a value sits on the cutoff).
-          std::vector<double> signed_vals;
-          for (double x : vals) signed_vals.push_back(mode == Mode::kMin ? x : -x);
-          const double sv = mode == Mode::kMin ? v : -v;
-          cont = sv <= np_quantile(signed_vals, q);
+          const double cut = st_quantile(vals, q, mode);  // raw values, as Syne Tune compares
+          cont = mode == Mode::kMin ? v <= cut : v >= cut;
         }
         ASSERT_EQ(d == Decision::kContinue, cont) << "trial " << id << " r " << r;
         if (!cont) break;
@@ -133,7 +135,7 @@ TEST(HyperbandPromotion, PromotesOnlyTopOfRungAndEachTrialOncePerRung) {
         if (e.trial_id == id) mine = e.value;
       }
       ASSERT_GE(vals.size(), 2u);
-      EXPECT_LE(mine, np_quantile(vals, s->rungs().promotion_quantile(k)) + 1e-12);
+      EXPECT_LE(mine, st_quantile(vals, s->rungs().promotion_quantile(k), Mode::kMin));
     }
   }
   EXPECT_TRUE(drv.violations.empty()) << drv.violations.front();
@@ -248,6 +250,27 @@ TEST(Hyperband, SparseTrialIdsAreTrackedAndSaved) {
     EXPECT_EQ(s->on_trial_result(trial(1'000'000'000), r), Decision::kStop);
     EXPECT_EQ(t->on_trial_result(trial(1'000'000'000), r), Decision::kStop);
   }
+}
+
+TEST(Hyperband, RoundRobinBracketRuleGivesTrialTBracketTModBrackets) {
+  HyperbandOptions o;
+  o.type = HyperbandType::kPromotion;
+  o.brackets = 3;
+  o.bracket_rule = BracketRule::kRoundRobin;
+  HyperbandScheduler s(spec(Mode::kMin, "epochs"), o, testing::test_searcher());
+  const std::int64_t first[] = {1, 3, 9};
+  for (TrialId id = 0; id < 12; ++id) {
+    auto sug = s.suggest(id);
+    ASSERT_TRUE(sug);
+    Trial t = trial(id);
+    t.config = std::get<StartTrial>(*sug).config;
+    s.on_trial_add(t);
+    EXPECT_EQ(s.bracket_of(id), id % 3);
+    EXPECT_EQ(t.config.at("epochs").get<std::int64_t>(), first[id % 3]);
+  }
+  EXPECT_EQ(s.metadata().at("options").at("bracket_rule"), "round_robin");
+  EXPECT_EQ(parse_bracket_rule(to_string(BracketRule::kSampled)), BracketRule::kSampled);
+  EXPECT_THROW(parse_bracket_rule("random"), InvalidArgument);
 }
 
 TEST(Hyperband, OptionsValidatedAndMetadata) {

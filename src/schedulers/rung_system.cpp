@@ -42,18 +42,31 @@ std::vector<std::int64_t> make_rung_levels(std::int64_t grace_period, double red
   return out;
 }
 
-double numpy_quantile_sorted(const std::vector<double>& v, double q) {
-  const std::size_t n = v.size();
-  const double virt = static_cast<double>(n - 1) * q;
-  const double lo_f = std::floor(virt);
-  auto lo = static_cast<std::size_t>(std::max(0.0, lo_f));
-  if (lo > n - 1) lo = n - 1;
-  const std::size_t hi = std::min(lo + 1, n - 1);
-  const double t = virt - lo_f;
-  const double a = v[lo], b = v[hi];
-  // numpy's _lerp: symmetric formula for t >= 0.5 (keeps monotonicity and exact endpoints).
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+RungCutoffPoint rung_cutoff_point(std::size_t n, double q, Mode mode) {
+  if (n < 2) return {0, 0.0};
+  // Syne Tune's arithmetic, step by step: the "+ 1" and the subtraction round, and that
+  // rounding is what decides ties at the cutoff.
+  const bool min_mode = mode == Mode::kMin;
+  const double virt = static_cast<double>(n - 1) * (min_mode ? q : 1.0 - q) + 1.0;
+  auto idx = static_cast<std::size_t>(std::max(1.0, virt));  // Python's int(): truncation
+  double frac = virt - static_cast<double>(idx);
+  if (idx >= n) {  // Syne Tune asserts idx < n; take the limit: the last (min) / first (max) value
+    idx = n - 1;
+    frac = 1.0;
+  }
+  if (min_mode) return {idx - 1, frac};
+  return {n - idx - 1, 1.0 - frac};
+}
+
+double rung_cutoff_value(double lo, double hi, double g) {
+  if (g == 0.0) return lo;
+  if (g == 1.0) return hi;
+  return g * hi + (1.0 - g) * lo;
+}
+
+double rung_cutoff_sorted(const std::vector<double>& v, double q, Mode mode) {
+  const auto p = rung_cutoff_point(v.size(), q, mode);
+  return rung_cutoff_value(v[p.left], v[std::min(p.left + 1, v.size() - 1)], p.g);
 }
 
 // ---- OrderStatistics ----
@@ -103,26 +116,20 @@ std::size_t OrderStatistics::count_less(double v) const {
   return n;
 }
 
-double OrderStatistics::quantile(double q) const {
-  const std::size_t n = size_;
-  const double virt = static_cast<double>(n - 1) * q;
-  const double lo_f = std::floor(virt);
-  auto lo = static_cast<std::size_t>(std::max(0.0, lo_f));
-  if (lo > n - 1) lo = n - 1;
-  const double t = virt - lo_f;
-  // Locate lo once and read hi from the same or the next block.
-  std::size_t k = lo;
+double OrderStatistics::rung_cutoff(double q, Mode mode) const {
+  const auto p = rung_cutoff_point(size_, q, mode);
+  // Locate v[left] once and read v[left + 1] from the same or the next block.
+  std::size_t k = p.left;
   for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
     const auto& blk = blocks_[bi];
     if (k >= blk.size()) {
       k -= blk.size();
       continue;
     }
-    const double a = blk[k];
-    double b = a;
-    if (lo + 1 < n) b = k + 1 < blk.size() ? blk[k + 1] : blocks_[bi + 1].front();
-    const double diff = b - a;
-    return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+    const double lo = blk[k];
+    double hi = lo;
+    if (p.left + 1 < size_) hi = k + 1 < blk.size() ? blk[k + 1] : blocks_[bi + 1].front();
+    return rung_cutoff_value(lo, hi, p.g);
   }
   return std::numeric_limits<double>::quiet_NaN();
 }
@@ -136,8 +143,8 @@ std::vector<double> OrderStatistics::sorted_values() const {
 
 // ---- RungSystem ----
 
-RungSystem::RungSystem(std::vector<std::int64_t> levels, std::int64_t max_t, bool track_promotions)
-    : levels_(std::move(levels)), max_t_(max_t), track_promotions_(track_promotions) {
+RungSystem::RungSystem(std::vector<std::int64_t> levels, std::int64_t max_t, bool track_promotions, Mode mode)
+    : levels_(std::move(levels)), max_t_(max_t), track_promotions_(track_promotions), mode_(mode) {
   rungs_.resize(levels_.size());
   for (std::size_t k = 0; k < levels_.size(); ++k) {
     rungs_[k].level = levels_[k];
@@ -172,7 +179,7 @@ std::size_t RungSystem::position(std::size_t k, TrialId trial_id) const {
 std::optional<double> RungSystem::cutoff(std::size_t k) const {
   const auto& rung = rungs_[k];
   if (rung.values.size() < 2) return std::nullopt;
-  return rung.values.quantile(rung.prom_quant);
+  return rung.values.rung_cutoff(rung.prom_quant, mode_);
 }
 
 const RungSystem::Entry* RungSystem::best_unpromoted(std::size_t k) const {

@@ -2,8 +2,9 @@
 /// Asynchronous Hyperband / ASHA, Syne Tune 0.13's `HyperbandScheduler` with `type="stopping"`
 /// or `type="promotion"` (reference 5.4). Differences to 0.15's AsynchronousSuccessiveHalving
 /// (5.5): 0.15 stops iff the rank (#strictly better / (n+1)) exceeds 1/eta and uses float
-/// milestones with 1/eta for every rung; 0.13 (implemented here) compares with a numpy linear
-/// quantile q_k = r_k / r_{k+1} (last rung r_J / max_t), and supports pause-and-promote.
+/// milestones with 1/eta for every rung; 0.13 (implemented here) compares with the linear
+/// quantile q_k = r_k / r_{k+1} (last rung r_J / max_t) as 0.13 rounds it (rung_cutoff_sorted),
+/// and supports pause-and-promote. tests/parity replays decision traces of 0.13 through it.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,6 +22,18 @@ enum class HyperbandType { kStopping, kPromotion };
 std::string to_string(HyperbandType t);
 HyperbandType parse_hyperband_type(const std::string& s);  ///< "stopping" / "promotion"
 
+/// How a new trial's bracket is chosen when brackets > 1.
+enum class BracketRule {
+  /// Drawn from bracket_distribution() with the scheduler's seed, as Syne Tune does.
+  kSampled,
+  /// Trial t gets bracket t % brackets: no randomness, so a run can be compared decision by
+  /// decision with another implementation given the same assignment (tests/parity replays
+  /// Syne Tune traces recorded with it). Ignores the distribution, Hyper-Tune's included.
+  kRoundRobin,
+};
+std::string to_string(BracketRule r);
+BracketRule parse_bracket_rule(const std::string& s);  ///< "sampled" / "round_robin"
+
 struct HyperbandOptions {
   HyperbandType type = HyperbandType::kStopping;
   /// Smallest rung level r_min (ignored when rung_levels is given).
@@ -35,6 +48,7 @@ struct HyperbandOptions {
   int brackets = 1;
   /// Seed of the bracket sampler.
   std::uint64_t seed = 0;
+  BracketRule bracket_rule = BracketRule::kSampled;
 
   void validate() const;  ///< throws InvalidArgument naming the bad option
   Json to_json() const;
@@ -85,6 +99,8 @@ class HyperbandScheduler : public Scheduler {
   void for_each_state(F&& f) const;  ///< known trials in increasing id order
   void finish(TrialId trial_id, TrialState& st);
   std::int64_t first_milestone(int bracket) const;
+  /// Bracket of the trial about to start (options_.bracket_rule).
+  int choose_bracket(TrialId next_trial_id);
   std::optional<TrialSuggestion> try_promote();
   bool promotion() const { return options_.type == HyperbandType::kPromotion; }
 

@@ -21,8 +21,30 @@ std::vector<std::int64_t> make_rung_levels(std::int64_t grace_period, double red
                                            std::int64_t max_t,
                                            const std::vector<std::int64_t>& rung_levels = {});
 
-/// numpy.quantile(sorted_values, q) with the default "linear" method, on sorted input.
-double numpy_quantile_sorted(const std::vector<double>& sorted_values, double q);
+/// The rung cutoff as Syne Tune 0.13 computes it (`Rung.quantile` in
+/// `syne_tune/optimizer/schedulers/hyperband_stopping.py`), which stopping and promotion
+/// compare with. On the n >= 1 values sorted best first (sign-adjusted, ascending), it reads two
+/// neighbours and interpolates with Syne Tune's own expression:
+///   cutoff = g * v[left + 1] + (1 - g) * v[left].
+/// Min mode: virt = (n - 1) * q + 1, idx = int(virt), g = virt - idx, left = idx - 1. Max mode:
+/// Syne Tune takes quantile 1 - q of the raw values (sorted worst first), i.e. virt =
+/// (n - 1) * (1 - q) + 1, left = n - idx - 1, g = 1 - (virt - idx). This equals numpy's linear
+/// quantile in exact arithmetic, but not in floating point: with v[left] == v[left + 1] == x,
+/// g * x + (1 - g) * x can be one unit in the last place below x, so a trial tied with the
+/// cutoff stops in Syne Tune where numpy's quantile (exactly x) would keep it; we match Syne
+/// Tune. idx == n (Syne Tune asserts against it; it needs q within ~2^-53 of 1 in min mode, of 0
+/// in max mode) reads the end value the limit gives: the last in min mode, the first in max mode.
+struct RungCutoffPoint {
+  std::size_t left = 0;  ///< v[left] and v[left + 1] (v[left] alone when n == 1) are read
+  double g = 0.0;        ///< weight of v[left + 1]
+};
+RungCutoffPoint rung_cutoff_point(std::size_t n, double q, Mode mode);
+/// g * hi + (1 - g) * lo, Syne Tune's expression; g == 0 / 1 return lo / hi (what it yields
+/// for finite values) so that an infinite neighbour (NaN metrics rank as +inf) with weight 0 does
+/// not make the cutoff NaN.
+double rung_cutoff_value(double lo, double hi, double g);
+/// The cutoff of sorted (ascending, sign-adjusted) values; sorted_values non-empty.
+double rung_cutoff_sorted(const std::vector<double>& sorted_values, double q, Mode mode);
 
 /// Multiset of doubles with O(sqrt n) insert and O(n / block) k-th element / rank queries:
 /// a list of sorted blocks of at most kMaxBlock values. At 10^4 values an insert moves at most
@@ -36,8 +58,8 @@ class OrderStatistics {
   double kth(std::size_t k) const;
   /// Number of values strictly smaller than v (numpy.searchsorted, side="left").
   std::size_t count_less(double v) const;
-  /// numpy.quantile(values, q), linear interpolation; size() >= 1.
-  double quantile(double q) const;
+  /// rung_cutoff_sorted(sorted_values(), q, mode) without the copy; size() >= 1.
+  double rung_cutoff(double q, Mode mode) const;
   std::vector<double> sorted_values() const;
   void clear() {
     blocks_.clear();
@@ -64,8 +86,9 @@ class RungSystem {
 
   /// `levels` increasing, all < max_t. With `track_promotions`, keeps for each rung the set of
   /// not-yet-promoted eligible entries ordered by (value, insertion order), so that
-  /// best_unpromoted is O(log n) (stopping-type ASHA does not need it).
-  RungSystem(std::vector<std::int64_t> levels, std::int64_t max_t, bool track_promotions);
+  /// best_unpromoted is O(log n) (stopping-type ASHA does not need it). `mode` is the metric's:
+  /// values are stored sign-adjusted, but the cutoff rounds as Syne Tune's does in that mode.
+  RungSystem(std::vector<std::int64_t> levels, std::int64_t max_t, bool track_promotions, Mode mode);
 
   std::size_t num_rungs() const { return rungs_.size(); }
   std::int64_t level(std::size_t k) const { return rungs_[k].level; }
@@ -81,7 +104,8 @@ class RungSystem {
   bool is_recorded(std::size_t k, TrialId trial_id) const { return position(k, trial_id) != kAbsent; }
   /// Records the sign-adjusted value of a trial not yet recorded at rung k.
   void record(std::size_t k, TrialId trial_id, double signed_value);
-  /// Quantile q_k of the rung's values (new entries included); nullopt with < 2 entries.
+  /// Cutoff of rung k at quantile q_k (rung_cutoff_sorted, Syne Tune's rounding), new entries
+  /// included; nullopt with < 2 entries.
   std::optional<double> cutoff(std::size_t k) const;
   /// Best not-yet-promoted eligible entry of rung k (needs track_promotions).
   const Entry* best_unpromoted(std::size_t k) const;
@@ -114,6 +138,7 @@ class RungSystem {
   std::vector<std::int64_t> levels_;
   std::int64_t max_t_;
   bool track_promotions_;
+  Mode mode_;
   std::vector<Rung> rungs_;
 };
 
