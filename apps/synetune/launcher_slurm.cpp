@@ -46,14 +46,19 @@ std::string run_capture(const std::string& command, int& rc) {
 int launch_tuning_on_slurm(const TuneArgs& args) {
   // Fail here, not in the queue, on bad flags (builds scheduler and backend, starts nothing).
   TuneSetup setup = build_tune_setup(args);
-  const std::string name = args.tuner_name.empty() ? name_from_base(setup.options.tuner_name_base)
-                                                   : args.tuner_name;
   const fs::path root = fs::absolute(args.experiment_root.empty() ? default_output_root()
                                                                   : fs::path(args.experiment_root));
-  const fs::path path = root / name;
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) throw StorageError("cannot create " + path.string() + ": " + ec.message());
+  // The name is reserved here, by creating its folder as a new tuner would (refusing an
+  // existing experiment, or clearing it with --overwrite); the job adopts the empty folder
+  // (--reserved-folder). The lock is released before the submission: the job takes it.
+  NewExperimentFolder folder = create_experiment_folder(
+      root, args.tuner_name.empty() ? name_from_base(setup.options.tuner_name_base) : args.tuner_name,
+      args.tuner_name.empty() ? ExistingFolder::kAddSuffix
+      : args.overwrite        ? ExistingFolder::kOverwrite
+                              : ExistingFolder::kRefuse);
+  folder.lock.release();
+  const std::string name = folder.name;
+  const fs::path path = folder.path;
 
   std::vector<std::string> cmd = {fs::read_symlink("/proc/self/exe").string()};
   const auto own = own_arguments();
@@ -63,11 +68,12 @@ int launch_tuning_on_slurm(const TuneArgs& args) {
       continue;
     }
     if (own[i].rfind("--launcher=", 0) == 0 || own[i].rfind("--tuner-name=", 0) == 0 ||
-        own[i].rfind("--experiment-root=", 0) == 0)
-      continue;
+        own[i].rfind("--experiment-root=", 0) == 0 || own[i].rfind("--overwrite", 0) == 0 ||
+        own[i].rfind("--reserved-folder", 0) == 0)
+      continue;  // the overwrite is done; the job must not clear the folder it adopts
     cmd.push_back(own[i]);
   }
-  cmd.insert(cmd.end(), {"--tuner-name", name, "--experiment-root", root.string()});
+  cmd.insert(cmd.end(), {"--tuner-name", name, "--experiment-root", root.string(), "--reserved-folder"});
   std::string wrap;
   for (const auto& w : cmd) wrap += (wrap.empty() ? "" : " ") + shell_quote(w);
 
@@ -80,8 +86,12 @@ int launch_tuning_on_slurm(const TuneArgs& args) {
   int rc = 0;
   const std::string out = run_capture(sb, rc);
   const std::string job = rc == 0 ? parse_sbatch_job_id(out) : "";
-  if (job.empty())
+  if (job.empty()) {
+    // Free the name again (the folder holds at most the released lock's file).
+    std::error_code ec;
+    if (fs::remove(path / ExperimentLock::kFileName, ec); fs::is_empty(path, ec)) fs::remove(path, ec);
     throw BackendError("submitting the tuner with sbatch failed (rc " + std::to_string(rc) + "): " + out);
+  }
   std::cout << "job_id: " << job << "\nexperiment: " << name << "\npath: " << path.string()
             << "\nfollow it with `synetune show " << name << "`; tuner log: "
             << (path / "tuner.slurm.out").string() << "\n";

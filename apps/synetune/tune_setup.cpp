@@ -160,7 +160,15 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
       ->check(CLI::IsMember({"local", "simulator", "slurm"}));
   cmd.add_option("--method", a.method, "Scheduler short name (see `synetune benchmark --list`)");
   cmd.add_option("--seed", a.seed, "Master random seed");
-  cmd.add_option("--tuner-name", a.tuner_name, "Experiment name (default: <entry>-<UTC time>)");
+  cmd.add_option("--tuner-name", a.tuner_name,
+                 std::string("Experiment name, the folder under the output root (default: "
+                             "<entry>-<UTC time>); ") + kExperimentNameRule);
+  cmd.add_flag("--overwrite", a.overwrite,
+               "If the experiment --tuner-name exists, delete its results and start it over "
+               "(without this flag an existing experiment is never touched: continue it with "
+               "`synetune resume NAME`)");
+  // Internal: set by `--launcher slurm` on the tuner job it submits (hidden from --help).
+  cmd.add_flag("--reserved-folder", a.reserved_folder)->group("");
   cmd.add_option("--experiment-root", a.experiment_root,
                  "Output root (default: $SYNETUNE_FOLDER or ~/syne-tune)");
   cmd.add_option("--metadata", a.metadata, "Extra metadata key=value for metadata.json. Repeatable");
@@ -233,6 +241,8 @@ std::string python_package_dir() {
 }
 
 TuneSetup build_tune_setup(const TuneArgs& a) {
+  // First: nothing else is worth building for a name that could leave the output root.
+  if (!a.tuner_name.empty()) check_experiment_name(a.tuner_name, "--tuner-name");
   TuneSetup out;
   ConfigSpace space;
   std::shared_ptr<const Blackbox> bb;
@@ -318,6 +328,9 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   o.max_failures = a.max_failures;
   o.seed = a.seed;
   o.tuner_name = a.tuner_name;
+  o.existing_folder = a.reserved_folder ? ExistingFolder::kAdoptReserved
+                      : a.overwrite     ? ExistingFolder::kOverwrite
+                                        : ExistingFolder::kRefuse;
   std::string stem = bb ? bb->name() : fs::path(a.entry_point).stem().string();
   for (char& c : stem)
     if (c == '_' || c == '.') c = '-';

@@ -26,6 +26,9 @@ struct TuneArgs {
   std::uint64_t seed = 0;
   std::string tuner_name;
   std::string experiment_root;
+  // Not stored in metadata.json: they concern the creation of the folder, not a resume.
+  bool overwrite = false;        // --overwrite: start an existing experiment over
+  bool reserved_folder = false;  // the Slurm launcher created the folder for this tuner job
   std::vector<std::string> metadata;  // key=value
   int max_failures = 1;
   // stopping criterion

@@ -97,6 +97,8 @@ void run_one(const BenchmarkRunnerOptions& o, RunCurve& run) {
   to.max_failures = std::numeric_limits<int>::max() / 2;
   to.tuner_name = sanitize(run.benchmark) + "-" + sanitize(run.method) + "-" + std::to_string(run.seed);
   to.root = o.output_dir / "runs";
+  // -o DIR is the benchmark's own output: running it again replaces its runs (and only runs).
+  to.existing_folder = ExistingFolder::kOverwrite;
   to.metadata = {{"benchmark", run.benchmark}, {"method", run.method}, {"seed", run.seed}};
   to.entrypoint = "synetune benchmark";
   to.config_space = bb->config_space();

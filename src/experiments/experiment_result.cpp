@@ -304,6 +304,8 @@ ExperimentResult load_experiment(const std::string& name_or_path, const fs::path
   if (name_or_path.empty()) throw InvalidArgument("empty experiment name: give a name from `synetune list` or a path");
   if (is_experiment_folder(name_or_path)) return load_experiment_folder(name_or_path);
   const fs::path root = root_in.empty() ? default_output_root() : root_in;
+  // Only a name is joined to the root: "../x" or "/etc" must not reach outside it.
+  check_root_relative_name(name_or_path, root);
   if (is_experiment_folder(root / name_or_path)) return load_experiment_folder(root / name_or_path);
   // Unique prefix: tuner names end with a timestamp nobody wants to type.
   std::vector<fs::path> matches;

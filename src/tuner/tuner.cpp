@@ -63,7 +63,8 @@ std::string name_from_base(const std::string& base) {
   char full[80];
   std::snprintf(full, sizeof full, "%s-%03lld", ts, static_cast<long long>(ms));
   std::string stamp = full;
-  std::string b = base.empty() ? "st-tuner" : base;
+  std::string b = to_experiment_name(base);
+  if (b.empty()) b = "st-tuner";
   const std::size_t max_base = 63 - stamp.size() - 1;
   if (b.size() > max_base) b = b.substr(0, max_base);
   return b + "-" + stamp;
@@ -76,6 +77,7 @@ struct Tuner::Impl {
   std::vector<std::unique_ptr<TunerCallback>> callbacks;
   std::string name;
   std::filesystem::path path;
+  ExperimentLock lock;  // one tuner per folder, held for the Tuner's life
   TunerState state;  // trial table, status, counters: everything a checkpoint needs
   ResultsTable table;
   std::unique_ptr<JournalWriter> journal;
@@ -166,9 +168,13 @@ void Tuner::Impl::write_metadata() {
 }
 
 void Tuner::Impl::setup() {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) throw StorageError("cannot create the experiment folder " + path.string() + ": " + ec.message());
+  if (!resumed) {  // a resumed tuner took its folder's lock in load()
+    auto folder = create_experiment_folder(
+        path.parent_path(), name, opts.tuner_name.empty() ? ExistingFolder::kAddSuffix : opts.existing_folder);
+    name = std::move(folder.name);
+    path = std::move(folder.path);
+    lock = std::move(folder.lock);
+  }
   backend->set_tuner_path(path);
   state.set_main_metric(scheduler->problem().metric, scheduler->problem().mode);
   write_metadata();
@@ -555,6 +561,8 @@ std::unique_ptr<Tuner> Tuner::load(const std::filesystem::path& tuner_path,
   options.root = tuner_path.parent_path();
   auto tuner = std::make_unique<Tuner>(std::move(scheduler), std::move(backend), std::move(options));
   tuner->impl_->resumed = true;
+  // Before anything is read: a running tuner's files are its own. (No folder: load_from says so.)
+  if (std::filesystem::is_directory(tuner_path)) tuner->impl_->lock = ExperimentLock::acquire(tuner_path);
   tuner->impl_->load_from(tuner_path);
   return tuner;
 }

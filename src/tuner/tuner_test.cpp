@@ -351,5 +351,79 @@ TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
   EXPECT_EQ(started.size(), 6u);
 }
 
+// Defect class "an existing experiment is silently overwritten": a new tuner refuses the
+// folder of an earlier run (same name), and its files stay as they were.
+TEST_F(TunerTest, ANewTunerNeverWritesIntoAnExistingExperiment) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner first(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    first.run();
+  }
+  const std::size_t lines = journal().size();
+  std::ifstream md_in(root_ / "exp" / "metadata.json");
+  const std::string metadata((std::istreambuf_iterator<char>(md_in)), std::istreambuf_iterator<char>());
+  Tuner second(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  EXPECT_THROW(second.run(), InvalidArgument);
+  EXPECT_EQ(journal().size(), lines);
+  std::ifstream md_after(root_ / "exp" / "metadata.json");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(md_after)), std::istreambuf_iterator<char>()), metadata);
+  // Asked to, it starts over: one run in the journal, not two.
+  o.existing_folder = ExistingFolder::kOverwrite;
+  Tuner third(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  third.run();
+  int starts = 0;
+  for (const auto& j : journal()) starts += j["event"] == "tuning_start";
+  EXPECT_EQ(starts, 1);
+}
+
+TEST_F(TunerTest, AGeneratedNameThatExistsGetsASuffix) {
+  auto o = options();
+  o.tuner_name.clear();
+  o.tuner_name_base = "gen";
+  o.stop_criterion.max_num_evaluations = 2;
+  Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  const std::string planned = tuner.name();
+  std::filesystem::create_directories(root_ / planned);
+  std::ofstream(root_ / planned / "metadata.json") << "{}";
+  tuner.run();
+  EXPECT_EQ(tuner.name(), planned + "-2");
+  EXPECT_TRUE(std::filesystem::exists(root_ / (planned + "-2") / "journal.jsonl"));
+  std::ifstream in(root_ / planned / "metadata.json");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "{}");
+}
+
+// Defect class "no lock": a tuner on a folder that another tuner runs fails before reading
+// or writing anything; the folder is free again once that tuner is gone.
+TEST_F(TunerTest, OneTunerPerExperimentFolder) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+    // Still alive: it holds the lock.
+    EXPECT_THROW(Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o),
+                 ExperimentLocked);
+  }
+  const std::size_t lines = journal().size();
+  {
+    ExperimentLock other = ExperimentLock::acquire(root_ / "exp");
+    EXPECT_THROW(Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o),
+                 ExperimentLocked);
+    o.existing_folder = ExistingFolder::kOverwrite;
+    Tuner overwrite(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    EXPECT_THROW(overwrite.run(), ExperimentLocked);
+    EXPECT_EQ(journal().size(), lines);
+  }
+  auto again = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  again->run();
+  EXPECT_GT(journal().size(), lines);
+}
+
+TEST(TunerNames, GeneratedNamesAreValidExperimentNames) {
+  EXPECT_TRUE(is_valid_experiment_name(name_from_base("my script (v2)")));
+  EXPECT_EQ(name_from_base("../..").rfind("st-tuner-", 0), 0u);
+}
+
 }  // namespace
 }  // namespace synetune

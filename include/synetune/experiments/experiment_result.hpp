@@ -87,9 +87,10 @@ class ExperimentResult {
   Json user_metadata() const;
 };
 
-/// Loads `name_or_path`: an existing folder, else `<root>/<name>` (root empty = $SYNETUNE_FOLDER
-/// or ~/syne-tune), else the unique experiment under root whose name starts with it.
-/// Throws InvalidArgument when nothing (or more than one experiment) matches.
+/// Loads `name_or_path`: an existing experiment folder, else `<root>/<name>` (root empty =
+/// $SYNETUNE_FOLDER or ~/syne-tune), else the unique experiment under root whose name starts
+/// with it. Only a name (is_root_relative_name: no "..", no leading '/') is looked up under
+/// the root. Throws InvalidArgument when nothing (or more than one experiment) matches.
 ExperimentResult load_experiment(const std::string& name_or_path,
                                  const std::filesystem::path& root = {});
 
