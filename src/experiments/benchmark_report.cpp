@@ -129,9 +129,11 @@ std::string summary_markdown(const BenchmarkReport& report, RunIndex& by_bm,
   auto ranks = mean_ranks(report, benchmarks, smaller_better);
   std::ostringstream md;
   md << "# Benchmark summary\n\n"
-     << "Final value of each run (median [25%, 75%] over seeds); regrets are normalized by the "
-        "range of the table at the largest fidelity (0 = best configuration). Rank: mean over "
-        "benchmarks and seeds of the method's rank on the same benchmark and seed (1 = best).\n\n"
+     << "Final value of each run (median [25%, 75%] over seeds). Normalized regret = (value - best) / "
+        "(worst - best), best and worst taken over every configuration, seed and epoch of the table, so "
+        "0 is the best value anywhere in the table and 1 the worst; regret (analytic benchmarks) = value - "
+        "known optimum. Rank: mean over benchmarks and seeds of the method's rank on the same benchmark "
+        "and seed (1 = best).\n\n"
      << "| method |";
   for (std::size_t b = 0; b < benchmarks.size(); ++b)
     md << " " << md_cell(benchmarks[b]) << " (" << md_cell(value_labels[b]) << ") |";

@@ -291,6 +291,55 @@ TEST(ExperimentSummary, ShowsStatusTrialsBestAndUserMetadata) {
   EXPECT_NE(t.find("loss=1 (min)"), std::string::npos) << t;
 }
 
+// A 3-configuration, 3-epoch table in which configuration 0 is best at epoch 2 and then
+// overfits: its epoch-2 value beats every final value. Mode "max" negates the values.
+fs::path write_overfitting_table(const fs::path& root, const std::string& mode) {
+  const double sign = mode == "min" ? 1.0 : -1.0;
+  const fs::path dir = root / ("overfit_" + mode);
+  fs::create_directories(dir);
+  std::ofstream(dir / "space.json") << Json{
+      {"hyperparameters", {{"x", {{"type", "choice"}, {"categories", {"a", "b", "c"}}}}}},
+      {"fidelity", {{"name", "epoch"}, {"type", "randint"}, {"lower", 1}, {"upper", 3}}},
+      {"objectives", {{"loss", {{"mode", mode}}}}}, {"metric", "loss"}, {"mode", mode}}.dump();
+  std::ofstream(dir / "configs.csv") << "config_id,x\n0,a\n1,b\n2,c\n";
+  const double v[3][3] = {{0.5, 0.2, 0.6}, {0.9, 0.8, 0.7}, {1.0, 0.95, 0.9}};
+  std::ofstream curves(dir / "curves.csv");
+  curves << "config_id,epoch,loss\n";
+  for (int c = 0; c < 3; ++c)
+    for (int e = 1; e <= 3; ++e) curves << c << "," << e << "," << sign * v[c][e - 1] << "\n";
+  return dir;
+}
+
+TEST(BenchmarkRunner, NormalizedRegretIsNeverNegativeWhenAnEarlyEpochBeatsEveryFinalOne) {
+  for (const std::string mode : {"min", "max"}) {
+    TempDir root;
+    BenchmarkRunnerOptions o;
+    o.methods = {"RandomSearch"};
+    o.benchmarks = {write_overfitting_table(root.path(), mode).string()};
+    o.seeds = {0, 1, 2};
+    o.n_workers = 1;
+    o.max_num_evaluations = 9;  // every configuration to its last epoch
+    o.output_dir = root.path() / "out";
+    o.n_threads = 1;
+    o.progress = false;
+    o.plot = false;
+    BenchmarkReport r = run_benchmark(o);
+    ASSERT_EQ(r.runs.size(), 3u);
+    for (const auto& run : r.runs) {
+      ASSERT_TRUE(run.error.empty()) << run.error;
+      for (double v : run.value) {
+        EXPECT_GE(v, 0.0) << mode;
+        EXPECT_LE(v, 1.0) << mode;
+      }
+      // The best value anywhere (0.2 at epoch 2) is regret 0; the table's worst (1.0) is 1.
+      EXPECT_DOUBLE_EQ(run.final_value, 0.0) << mode;
+    }
+    EXPECT_EQ(r.markdown.find("| -"), std::string::npos) << r.markdown;
+    EXPECT_NE(r.markdown.find("every configuration, seed and epoch"), std::string::npos) << r.markdown;
+    EXPECT_NE(r.markdown.find("normalized regret of loss"), std::string::npos) << r.markdown;
+  }
+}
+
 // method_spec_for hands the table's configuration list to the method without a copy.
 TEST(MethodSpecFor, SharesTheTableConfigurations) {
   const auto bb = load_blackbox("synthetic_lc_tab");
