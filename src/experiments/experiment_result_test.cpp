@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "synetune/core/error.hpp"
@@ -208,6 +209,59 @@ TEST(ExperimentResult, ListsExperimentsByCreationTime) {
   EXPECT_EQ(all[2].name, "late");
   EXPECT_FALSE(all[0].finished);
   EXPECT_TRUE(list_experiments(root.path() / "missing").empty());
+}
+
+TEST(ExperimentResult, ListsCorruptExperimentsAsUnreadableWithTheReason) {
+  TempDir root;
+  write_experiment(root.path(), "good", "min", true);
+  fs::create_directories(root.path() / "bad-json");
+  std::ofstream(root.path() / "bad-json" / "metadata.json") << "{\"metric_names\": [";
+  fs::create_directories(root.path() / "not-object");
+  std::ofstream(root.path() / "not-object" / "metadata.json") << "[1, 2]";
+  fs::create_directories(root.path() / "bad-zip");
+  std::ofstream(root.path() / "bad-zip" / "metadata.json") << metadata("bad-zip", "min", 2000).dump();
+  std::ofstream(root.path() / "bad-zip" / "results.csv.zip") << "PK not really";
+  fs::create_directories(root.path() / "bad-cell");
+  std::ofstream(root.path() / "bad-cell" / "metadata.json") << metadata("bad-cell", "min", 2001).dump();
+  write_zip_atomically(root.path() / "bad-cell" / "results.csv.zip", "results.csv",
+                       "trial_id,st_tuner_time,loss\n0,1.0,2.0\n1,later,3.0\n");
+  auto all = list_experiments(root.path());
+  ASSERT_EQ(all.size(), 5u);
+  std::map<std::string, std::string> error;
+  for (const auto& e : all) error[e.name] = e.error;
+  EXPECT_EQ(error["good"], "");
+  EXPECT_NE(error["bad-json"].find((root.path() / "bad-json" / "metadata.json").string()), std::string::npos);
+  EXPECT_EQ(error["bad-json"].find("json.exception"), std::string::npos) << error["bad-json"];
+  EXPECT_NE(error["not-object"].find("no JSON object"), std::string::npos) << error["not-object"];
+  EXPECT_NE(error["bad-zip"].find("results.csv.zip: not a zip archive"), std::string::npos) << error["bad-zip"];
+  EXPECT_NE(error["bad-cell"].find("row 2: st_tuner_time 'later' is not a number"), std::string::npos)
+      << error["bad-cell"];
+  const std::string table = experiment_table(all, 3000);
+  const auto at = table.find("\nbad-zip ");
+  ASSERT_NE(at, std::string::npos) << table;
+  const std::string line = table.substr(at + 1, table.find('\n', at + 1) - at - 1);
+  EXPECT_NE(line.find("unreadable: cannot read "), std::string::npos) << table;
+  EXPECT_NE(table.find("good"), std::string::npos) << table;
+  // Loading one directly is an error naming the file.
+  try {
+    load_experiment_folder(root.path() / "bad-cell");
+    ADD_FAILURE() << "no error";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find((root.path() / "bad-cell" / "results.csv.zip").string()), std::string::npos);
+  }
+}
+
+TEST(ExperimentResult, JournalLinesWithWrongTypesAreSkippedAndCounted) {
+  TempDir root;
+  fs::path dir = write_experiment(root.path(), "typed", "min", true);
+  std::ofstream(dir / "journal.jsonl", std::ios::app)
+      << R"({"event": 7, "time": 5})" "\n"
+      << R"({"event": "result", "trial_id": "zero", "time": 5})" "\n"
+      << R"({"event": "status", "trial_id": 0, "time": 5, "status": "Exploded"})" "\n";
+  ExperimentResult r = load_experiment_folder(dir);
+  EXPECT_EQ(r.skipped_journal_lines, 3u);
+  EXPECT_EQ(r.results.size(), 4u);
+  EXPECT_EQ(r.trials.size(), 3u);
 }
 
 TEST(ExperimentResult, UserMetadataExcludesStandardKeys) {
