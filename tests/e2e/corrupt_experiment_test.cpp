@@ -34,7 +34,12 @@ std::vector<std::pair<std::string, std::string>> write_broken(const fs::path& ro
   write_metadata(root / "bad-csv", "bad-csv", 1002);
   write_zip_atomically(root / "bad-csv" / "results.csv.zip", "results.csv",
                        "trial_id,st_tuner_time,loss\nnot-a-number,1.0,2.0\n");
-  return {{"bad-metadata", "metadata.json"}, {"bad-zip", "results.csv.zip"}, {"bad-csv", "results.csv.zip"}};
+  fs::create_directories(root / "empty-metadata");
+  std::ofstream(root / "empty-metadata" / "metadata.json") << "";
+  return {{"bad-metadata", "metadata.json"},
+          {"bad-zip", "results.csv.zip"},
+          {"bad-csv", "results.csv.zip"},
+          {"empty-metadata", "metadata.json"}};
 }
 
 // A journal with one line of the wrong shape among good ones: that line is skipped (as a
@@ -59,6 +64,9 @@ TEST(CorruptExperiment, ListShowsUnreadableExperimentsWithTheReason) {
   // Only metadata, no results yet (a tuner that just started): listed as readable.
   write_metadata(root.path() / "no-results", "no-results", 1004);
   write_bad_journal_line(root.path() / "odd-line");
+  // Missing files: no metadata.json (journal only), or no results at all yet (above).
+  write_good(root.path() / "journal-only");
+  fs::remove(root.path() / "journal-only" / "metadata.json");
 
   CliRun list = run_cli({"list", "--root", root.path().string()}, root.path());
   ASSERT_EQ(list.exit_code, 0) << list.err;
@@ -66,6 +74,7 @@ TEST(CorruptExperiment, ListShowsUnreadableExperimentsWithTheReason) {
   EXPECT_NE(line_of(list.out, "no-results"), "") << list.out;
   EXPECT_EQ(line_of(list.out, "no-results").find("unreadable"), std::string::npos) << list.out;
   EXPECT_NE(line_of(list.out, "odd-line").find("loss=2.5"), std::string::npos) << list.out;
+  EXPECT_NE(line_of(list.out, "journal-only").find("finished (done)"), std::string::npos) << list.out;
   for (const auto& [name, file] : broken) {
     const std::string line = line_of(list.out, name);
     EXPECT_NE(line.find("unreadable: "), std::string::npos) << name << "\n" << list.out;
