@@ -4,11 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "backends/local/process.hpp"
 #include "synetune/backends/slurm_backend.hpp"
 #include "synetune/core/error.hpp"
 
@@ -26,17 +26,12 @@ std::vector<std::string> own_arguments() {
   return args;
 }
 
-std::string run_capture(const std::string& command, int& rc) {
+// Runs argv (no shell parses any of it) with stdout and stderr merged into the result.
+std::string run_capture(std::vector<std::string> argv, int& rc) {
+  // sh only redirects: the words stay positional parameters, never code.
+  argv.insert(argv.begin(), {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1"});
   std::string out;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) {
-    rc = -1;
-    return out;
-  }
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
+  const int st = local::run_and_wait(argv, local::current_environment(), 120.0, &out);
   rc = st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return out;
 }
@@ -77,12 +72,13 @@ int launch_tuning_on_slurm(const TuneArgs& args) {
   std::string wrap;
   for (const auto& w : cmd) wrap += (wrap.empty() ? "" : " ") + shell_quote(w);
 
-  std::string sb = "sbatch --parsable --job-name=" + shell_quote("synetune-tuner-" + name) +
-                   " --output=" + shell_quote((path / "tuner.slurm.out").string()) +
-                   " --chdir=" + shell_quote(fs::current_path().string());
-  if (!args.slurm_partition.empty()) sb += " --partition=" + shell_quote(args.slurm_partition);
-  if (!args.slurm_account.empty()) sb += " --account=" + shell_quote(args.slurm_account);
-  sb += " --wrap=" + shell_quote(wrap);
+  // The --wrap text is run by sh: every word of it single-quoted by the one tested quoting.
+  std::vector<std::string> sb = {"sbatch", "--parsable", "--job-name=synetune-tuner-" + name,
+                                 "--output=" + slurm_filename_pattern((path / "tuner.slurm.out").string()),
+                                 "--chdir=" + fs::current_path().string()};
+  if (!args.slurm_partition.empty()) sb.push_back("--partition=" + args.slurm_partition);
+  if (!args.slurm_account.empty()) sb.push_back("--account=" + args.slurm_account);
+  sb.push_back("--wrap=" + wrap);
   int rc = 0;
   const std::string out = run_capture(sb, rc);
   const std::string job = rc == 0 ? parse_sbatch_job_id(out) : "";
