@@ -75,7 +75,9 @@ class Tuner {
 
   void add_callback(std::unique_ptr<TunerCallback> callback);
   /// Runs until the stopping criterion, exhaustion of the space, too many failures, or
-  /// request_stop(). Writes everything before returning.
+  /// request_stop(). Writes everything before returning. Throws InvalidArgument, after stopping
+  /// the trials and writing everything, when a trial's first result lacks the tuned metric
+  /// (the metric name is wrong: tuning on could not inform the search).
   TuningSummary run();
   /// Asks the loop to stop at its next iteration (async-signal-safe: sets a flag).
   static void request_stop();
