@@ -213,8 +213,10 @@ bool Tuner::Impl::reject_bad_result(TrialRecord& rec, const Result& r, double t)
   backend->stop(rec.trial.trial_id);
   set_status(rec, TrialStatus::kFailed, v.message, t);
   scheduler->on_trial_error(rec.trial);
+  const bool stop = v.kind == ResultVerdict::Kind::kStopTuning;
+  if (stop && !fatal_error.empty()) return true;  // same fault in the same batch: said once
   std::cerr << "[synetune] trial " << rec.trial.trial_id << " failed: " << v.message << "\n";
-  if (v.kind == ResultVerdict::Kind::kStopTuning && fatal_error.empty()) fatal_error = v.message;
+  if (stop) fatal_error = v.message;
   return true;
 }
 
