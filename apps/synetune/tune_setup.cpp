@@ -2,15 +2,18 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "synetune/backends/local_backend.hpp"
 #include "synetune/backends/simulator_backend.hpp"
 #include "synetune/backends/slurm_backend.hpp"
 #include "synetune/blackboxes/blackbox.hpp"
 #include "synetune/core/error.hpp"
+#include "flag_checks.hpp"
 
 namespace synetune::cli {
 namespace fs = std::filesystem;
@@ -35,6 +38,12 @@ double parse_double(const std::string& s, const std::string& what) {
   }
 }
 
+double parse_finite(const std::string& s, const std::string& what) {
+  const double v = parse_double(s, what);
+  if (!std::isfinite(v)) throw InvalidArgument(what + ": '" + s + "' is not a finite number");
+  return v;
+}
+
 Json parse_json_arg(const std::string& text, const char* flag) {
   try {
     return parse_json_lenient(text);
@@ -54,6 +63,42 @@ std::optional<double> infer_max_t(const ConfigSpace& space, const std::string& m
       if (const auto* c = std::get_if<ConstantDomain>(&hp->domain); c && c->value.is_number())
         return c->value.get<double>();
   return std::nullopt;
+}
+
+// The registry speaks Syne Tune's option names; its errors are given the flags' names here.
+std::unique_ptr<Scheduler> make_scheduler_for_flags(const TuneArgs& a, const MethodSpec& ms) {
+  std::vector<std::string> from_flags;
+  if (!ms.options.contains("max_t")) from_flags.push_back("max_t");  // --max-t or the space
+  auto flagged = [&](const char* key, bool set) {
+    if (set) from_flags.push_back(key);
+  };
+  flagged("grace_period", a.grace_period.has_value());
+  flagged("reduction_factor", a.reduction_factor.has_value());
+  flagged("type", a.type.has_value());
+  flagged("brackets", a.brackets.has_value());
+  flagged("population_size", a.population_size.has_value());
+  flagged("perturbation_interval", a.perturbation_interval.has_value());
+  flagged("quantile_fraction", a.quantile_fraction.has_value());
+  flagged("resample_probability", a.resample_probability.has_value());
+  try {
+    // Hyperband rungs start at grace_period and stay below max_t: past max_t there is none,
+    // and the method would silently run as FIFO.
+    const Json& grace = ms.options.contains("grace_period") ? ms.options["grace_period"] : Json();
+    const Json max_t = ms.options.contains("max_t") ? ms.options["max_t"]
+                       : ms.problem.max_t           ? Json(*ms.problem.max_t)
+                                                    : Json();
+    if (grace.is_number() && max_t.is_number() && grace.get<double>() > max_t.get<double>()) {
+      std::ostringstream msg;  // 10, not 10.0
+      msg << "option 'grace_period' = " << grace.get<double>() << " exceeds max_t = "
+          << max_t.get<double>() << ": no rung would exist; use a smaller grace_period";
+      throw InvalidArgument(msg.str());
+    }
+    return make_scheduler(a.method, ms);
+  } catch (const InvalidArgument& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("unknown method", 0) == 0) throw InvalidArgument("--method: " + msg);
+    throw InvalidArgument(option_error_to_flags(msg, from_flags));
+  }
 }
 
 }  // namespace
@@ -152,10 +197,11 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   cmd.add_option("--entry-point", a.entry_point, "Training script (.py run with --python) or executable");
   cmd.add_option("--param", a.params,
                  "Hyperparameter 'name=domain', e.g. 'lr=loguniform(1e-4,1e-1)', "
-                 "'act=choice(relu,tanh)', 'epochs=20' (constant). Repeatable");
+                 "'act=choice(relu,tanh)', 'epochs=20' (constant). A constant string with "
+                 "parentheses must be JSON-quoted: 'f=\"f(x)\"'. Repeatable");
   cmd.add_option("--metric", a.metric, "Reported metric to optimise");
   cmd.add_option("--mode", a.mode, "min (default) or max")->check(CLI::IsMember({"min", "max"}));
-  cmd.add_option("--n-workers", a.n_workers, "Trials running at the same time")->check(CLI::PositiveNumber);
+  cmd.add_option("--n-workers", a.n_workers, "Trials running at the same time");
   cmd.add_option("--backend", a.backend, "local (default), simulator or slurm")
       ->check(CLI::IsMember({"local", "simulator", "slurm"}));
   cmd.add_option("--method", a.method, "Scheduler short name (see `synetune benchmark --list`)");
@@ -194,9 +240,8 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   sl->add_option("--slurm-partition", a.slurm_partition, "Partition of the trial jobs (sbatch --partition)");
   sl->add_option("--slurm-account", a.slurm_account, "Account charged (sbatch --account)");
   sl->add_option("--slurm-time", a.slurm_time, "Time limit per trial job (sbatch --time, e.g. 30 or 2:00:00)");
-  sl->add_option("--slurm-cpus-per-task", a.slurm_cpus_per_task, "CPUs per trial job")->check(CLI::NonNegativeNumber);
-  sl->add_option("--slurm-gpus-per-trial", a.slurm_gpus_per_trial, "GPUs per trial job (--gres=gpu:N)")
-      ->check(CLI::NonNegativeNumber);
+  sl->add_option("--slurm-cpus-per-task", a.slurm_cpus_per_task, "CPUs per trial job");
+  sl->add_option("--slurm-gpus-per-trial", a.slurm_gpus_per_trial, "GPUs per trial job (--gres=gpu:N)");
   sl->add_option("--slurm-option", a.slurm_options,
                  "Extra sbatch argument for trial jobs, e.g. --slurm-option=--mem=4G. Repeatable")
       ->allow_extra_args(false);
@@ -207,7 +252,8 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   m->add_option("--max-t", a.max_t, "Largest resource (default: from the epochs constant)");
   m->add_option("--grace-period", a.grace_period, "Smallest rung (Hyperband)");
   m->add_option("--reduction-factor", a.reduction_factor, "eta (Hyperband)");
-  m->add_option("--type", a.type, "stopping or promotion (Hyperband)");
+  m->add_option("--type", a.type, "stopping or promotion (Hyperband)")
+      ->check(CLI::IsMember({"stopping", "promotion"}));
   m->add_option("--brackets", a.brackets, "Number of Hyperband brackets");
   m->add_option("--population-size", a.population_size, "PBT population");
   m->add_option("--perturbation-interval", a.perturbation_interval, "PBT");
@@ -249,12 +295,22 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   if (a.backend == "simulator") {
     if (a.benchmark.empty())
       throw InvalidArgument("--backend simulator needs --benchmark NAME_OR_FOLDER (see `synetune benchmark --list`)");
-    bb = load_blackbox(a.benchmark);
+    try {
+      bb = load_blackbox(a.benchmark);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--benchmark: ") + e.what());
+    }
     space = bb->config_space();
   } else if (a.entry_point.empty()) {
     throw InvalidArgument("--entry-point is required for the " + a.backend + " backend");
   }
-  for (const auto& p : a.params) space.add_from_text(p);  // overrides/extends the benchmark space
+  for (const auto& p : a.params) {  // overrides/extends the benchmark space
+    try {
+      space.add_from_text(p);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--param: ") + e.what());
+    }
+  }
 
   ProblemSpec problem;
   problem.metric = !a.metric.empty() ? a.metric : bb ? bb->default_metric() : "";
@@ -288,7 +344,7 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
     for (const auto& p : pts) ms.points_to_evaluate.push_back(p);
   }
   if (bb && bb->is_tabulated()) ms.restrict_configurations = bb->shared_configurations();
-  out.scheduler = make_scheduler(a.method, ms);
+  out.scheduler = make_scheduler_for_flags(a, ms);
 
   if (a.backend == "local") {
     LocalBackendOptions lo;
@@ -351,11 +407,11 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   sc.max_cost = a.max_cost;
   for (const auto& s : a.max_metric_value) {
     auto [k, v] = split_kv(s, "--max-metric-value");
-    sc.max_metric_value[k] = parse_double(v, "--max-metric-value " + k);
+    sc.max_metric_value[k] = parse_finite(v, "--max-metric-value " + k);
   }
   for (const auto& s : a.min_metric_value) {
     auto [k, v] = split_kv(s, "--min-metric-value");
-    sc.min_metric_value[k] = parse_double(v, "--min-metric-value " + k);
+    sc.min_metric_value[k] = parse_finite(v, "--min-metric-value " + k);
   }
   if (sc.empty())
     throw InvalidArgument("no stopping criterion: give at least one of --max-wallclock-time, "

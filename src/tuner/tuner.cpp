@@ -19,6 +19,7 @@
 #include "synetune/tuner/results_table.hpp"
 #include "tuner/background_saver.hpp"
 #include "tuner/progress.hpp"
+#include "tuner/result_check.hpp"
 #include "tuner/tuner_state.hpp"
 
 namespace synetune {
@@ -87,6 +88,9 @@ struct Tuner::Impl {
   // onto the time already used; a simulator restores its clock, so the shift is exactly 0 and
   // a resumed simulation computes the very same times as an uninterrupted one.
   double clock_shift = 0.0;
+  // Set when a result shows that the tuning cannot work (ResultVerdict::kStopTuning): the loop
+  // ends cleanly, then run() throws it.
+  std::string fatal_error;
 
   double tuner_time() const { return backend->now() - clock_shift; }
   bool compress_results() const {
@@ -98,6 +102,7 @@ struct Tuner::Impl {
   void start_trials(double t, bool stopping);
   void handle(const BackendEvent& ev, double t);
   void apply_decision(TrialRecord& rec, Decision d, double t);
+  bool reject_bad_result(TrialRecord& rec, const Result& r, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
   void write_checkpoint(std::int64_t journal_offset);
@@ -207,6 +212,20 @@ void Tuner::Impl::apply_decision(TrialRecord& rec, Decision d, double t) {
   }
 }
 
+// A result the tuner must not pass on (check_reported_result) fails its trial; returns true then.
+bool Tuner::Impl::reject_bad_result(TrialRecord& rec, const Result& r, double t) {
+  const ResultVerdict v = check_reported_result(r, scheduler->metric_names(), rec.num_results == 0);
+  if (v.kind == ResultVerdict::Kind::kAccept) return false;
+  backend->stop(rec.trial.trial_id);
+  set_status(rec, TrialStatus::kFailed, v.message, t);
+  scheduler->on_trial_error(rec.trial);
+  const bool stop = v.kind == ResultVerdict::Kind::kStopTuning;
+  if (stop && !fatal_error.empty()) return true;  // same fault in the same batch: said once
+  std::cerr << "[synetune] trial " << rec.trial.trial_id << " failed: " << v.message << "\n";
+  if (stop) fatal_error = v.message;
+  return true;
+}
+
 void Tuner::Impl::handle(const BackendEvent& ev, double t) {
   TrialRecord* rec = state.find(ev.trial_id);
   // Events of trials the tuner no longer runs (stopped, paused) are stale: Syne Tune hides them.
@@ -219,6 +238,7 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
         if (!std::isnan(r) && r <= rec->resource_floor) return;  // epoch already reported
         rec->resource_floor = std::numeric_limits<double>::quiet_NaN();
       }
+      if (reject_bad_result(*rec, ev.result, t)) break;
       if (double r = ev.result.get(rattr); !std::isnan(r)) rec->last_resource = r;
       state.record_result(*rec, ev.result);
       Decision d = scheduler->on_trial_result(rec->trial, ev.result);
@@ -387,6 +407,10 @@ TuningSummary Tuner::run() {
         reason = "interrupted (Ctrl-C)";
         break;
       }
+      if (!m.fatal_error.empty()) {
+        reason = "error: " + m.fatal_error;
+        break;
+      }
       if (m.state.status.num_trials_failed > m.opts.max_failures) {
         reason = "more than max_failures=" + std::to_string(m.opts.max_failures) + " trials failed";
         break;
@@ -433,6 +457,7 @@ TuningSummary Tuner::run() {
     throw;
   }
   TuningSummary summary = m.finish(reason, t);
+  if (!m.fatal_error.empty()) throw InvalidArgument(m.fatal_error);
   progress.finish(summary, m.state, m.scheduler->problem(), m.opts.print_summary);
   return summary;
 }

@@ -83,7 +83,9 @@ class Tuner {
   /// Runs until the stopping criterion, exhaustion of the space, too many failures, or
   /// request_stop(). Writes everything before returning. A new tuner first creates and locks
   /// its folder (create_experiment_folder; throws if it exists, see existing_folder); the lock
-  /// is held until the Tuner is destroyed.
+  /// is held until the Tuner is destroyed. Throws InvalidArgument, after stopping the trials
+  /// and writing everything, when a trial's first result lacks the tuned metric (the metric
+  /// name is wrong: tuning on could not inform the search).
   TuningSummary run();
   /// Asks the loop to stop at its next iteration (async-signal-safe: sets a flag).
   static void request_stop();
