@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "tune_setup.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/core/json.hpp"
 
@@ -70,19 +71,22 @@ int main(int argc, char** argv) {
   synetune::cli::register_plot(app);
   synetune::cli::register_benchmark(app);
   synetune::cli::register_blackbox_script(app);
+  int rc = 0;
   try {
     std::vector<std::string> args(argv + 1, argv + argc);
     args = expand_config_file(args);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     app.parse(args);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    rc = app.exit(e);
   } catch (const synetune::Error& e) {
     std::cerr << "synetune: error: " << e.what() << "\n";
-    return 2;
+    rc = 2;
   } catch (const std::exception& e) {
     std::cerr << "synetune: error: " << e.what() << "\n";
-    return 2;
+    rc = 2;
   }
-  return 0;
+  // Stopped by Ctrl-C or SIGTERM, everything flushed: 130 / 143, as shells expect.
+  if (const int sig = synetune::cli::stop_signal_received()) return 128 + sig;
+  return rc;
 }
