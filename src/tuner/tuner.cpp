@@ -108,8 +108,8 @@ struct Tuner::Impl {
   std::optional<std::int64_t> load_checkpoint(const std::filesystem::path& p);
   void replay(const Json& line);
   void replay_trial_start(const Json& line, double t);
-  void replay_result(const Json& line, double t);
-  void replay_status(const Json& line, double t);
+  void replay_result(const Json& line);
+  void replay_status(const Json& line);
   void replay_suggest(std::optional<TrialId> resumed_id);
   void resume_running_trials(double t);
   // Resumes the scheduler asked for while its suggest() calls were replayed, which the
@@ -471,8 +471,8 @@ void Tuner::Impl::replay(const Json& line) {
   const double t = line.value("time", 0.0);
   if (t > state.status.wallclock_time) state.status.wallclock_time = t;
   if (ev == "trial_start") replay_trial_start(line, t);
-  else if (ev == "result") replay_result(line, t);
-  else if (ev == "status") replay_status(line, t);
+  else if (ev == "result") replay_result(line);
+  else if (ev == "status") replay_status(line);
 }
 
 // Live, the tuner journals what suggest() returned at once: calling it again at the same point
@@ -529,7 +529,7 @@ void Tuner::Impl::replay_trial_start(const Json& line, double t) {
   state.on_status_change(*rec, old, TrialStatus::kInProgress);
 }
 
-void Tuner::Impl::replay_result(const Json& line, double t) {
+void Tuner::Impl::replay_result(const Json& line) {
   TrialRecord* rec = state.find(line["trial_id"].get<TrialId>());
   if (!rec) return;  // its trial_start line was unreadable: the results table keeps it
   Result r = Result::from_json(rec->trial.trial_id, line["result"]);
@@ -546,11 +546,9 @@ void Tuner::Impl::replay_result(const Json& line, double t) {
   rec->trial.status = to;
   state.on_status_change(*rec, TrialStatus::kInProgress, to);
   scheduler->on_trial_remove(rec->trial);
-  (void)t;
 }
 
-void Tuner::Impl::replay_status(const Json& line, double t) {
-  (void)t;
+void Tuner::Impl::replay_status(const Json& line) {
   TrialRecord* rec = state.find(line["trial_id"].get<TrialId>());
   if (!rec) return;
   const std::string reason = line.value("reason", "");
