@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "flag_checks.hpp"
+#include "tune_setup.hpp"
 #include "synetune/core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -27,21 +28,23 @@ int main(int argc, char** argv) {
     std::cerr << "synetune: error: " << synetune::cli::blame_config_file(message, config) << "\n";
     return 2;
   };
+  int rc = 0;
   try {
     config = synetune::cli::expand_config_file(app, std::vector<std::string>(argv + 1, argv + argc));
     std::vector<std::string> args = config.args;
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     app.parse(args);
   } catch (const CLI::RuntimeError& e) {
-    return e.get_exit_code();
+    rc = e.get_exit_code();
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int rc = fail(e.what());
+    rc = fail(e.what());
     std::cerr << "Run with --help for the flags and their ranges.\n";
-    return rc;
   } catch (const std::exception& e) {
-    return fail(e.what());
+    rc = fail(e.what());
   }
-  return 0;
+  // Stopped by Ctrl-C or SIGTERM, everything flushed: 130 / 143, as shells expect.
+  if (const int sig = synetune::cli::stop_signal_received()) return 128 + sig;
+  return rc;
 }

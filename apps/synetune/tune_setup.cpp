@@ -427,8 +427,14 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
 }
 
 namespace {
-void on_stop_signal(int) { Tuner::request_stop(); }
+volatile std::sig_atomic_t g_stop_signal = 0;
+void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+  Tuner::request_stop();
+}
 }  // namespace
+
+int stop_signal_received() { return g_stop_signal; }
 
 void install_stop_handlers() {
   struct sigaction sa {};

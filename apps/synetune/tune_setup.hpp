@@ -87,6 +87,9 @@ TuneSetup build_tune_setup(const TuneArgs& args);
 
 /// Installs SIGINT/SIGTERM handlers that ask the running tuner to stop and flush.
 void install_stop_handlers();
+/// The signal that asked the tuner to stop (SIGINT, SIGTERM), or 0. The command then exits
+/// with 128 + signal once everything is flushed, as shells expect of an interrupted program.
+int stop_signal_received();
 
 /// Our Python package folder (Reporter for trials): $SYNETUNE_PYTHON_DIR, `../python` next to
 /// the executable, or the source tree's `python/`.

@@ -99,8 +99,11 @@ class Tuner {
 
   /// Continues an experiment from its folder (checkpoint, or journal replay if the
   /// checkpoint is missing or corrupt). Scheduler and backend are built by the caller from
-  /// metadata.json, then their states are restored. Takes the folder's lock first (throws
-  /// ExperimentLocked, having read and written nothing, if another tuner runs it).
+  /// metadata.json, as for the first run (same options and seed), then their states are
+  /// restored: from the checkpoint, and from the journal lines after it, whose scheduler
+  /// calls (suggest included) are made again in their order (docs/checkpoint.md). Takes the
+  /// folder's lock first (throws ExperimentLocked, having read and written nothing, if another
+  /// tuner runs it).
   static std::unique_ptr<Tuner> load(const std::filesystem::path& tuner_path,
                                      std::unique_ptr<Scheduler> scheduler,
                                      std::unique_ptr<Backend> backend, TunerOptions options);
