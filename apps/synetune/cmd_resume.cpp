@@ -1,6 +1,8 @@
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "synetune/core/error.hpp"
@@ -17,6 +19,7 @@ struct ResumeArgs {
   std::optional<double> max_wallclock_time, max_cost;
   std::optional<std::int64_t> max_num_evaluations, max_num_trials_started,
       max_num_trials_completed, max_num_trials_finished;
+  std::vector<std::string> max_metric_value, min_metric_value;  // name=v
   std::optional<int> max_failures, n_workers;
   bool quiet = false;
 };
@@ -34,6 +37,18 @@ fs::path find_experiment(const std::string& name, const std::string& root) {
   if (fs::exists(r / name / "metadata.json")) return fs::absolute(r / name);
   throw InvalidArgument("no experiment named '" + name + "' under " + r.string() +
                         " (give the name shown by `synetune list`, or a folder path)");
+}
+
+// The stored thresholds as the `name=v` flags that build_tune_setup parses (17 digits: the
+// same double back).
+std::vector<std::string> metric_thresholds(const std::map<std::string, double>& thresholds) {
+  std::vector<std::string> out;
+  for (const auto& [name, v] : thresholds) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    out.push_back(name + "=" + buf);
+  }
+  return out;
 }
 
 int run_resume(const ResumeArgs& ra) {
@@ -54,7 +69,9 @@ int run_resume(const ResumeArgs& ra) {
   // A new stopping criterion replaces the old one when any of its flags is given; the limits
   // count the whole experiment (time and trials before the resume included).
   bool new_stop = ra.max_wallclock_time || ra.max_cost || ra.max_num_evaluations ||
-                  ra.max_num_trials_started || ra.max_num_trials_completed || ra.max_num_trials_finished;
+                  ra.max_num_trials_started || ra.max_num_trials_completed ||
+                  ra.max_num_trials_finished || !ra.max_metric_value.empty() ||
+                  !ra.min_metric_value.empty();
   if (new_stop) {
     args.max_wallclock_time = ra.max_wallclock_time;
     args.max_cost = ra.max_cost;
@@ -62,8 +79,8 @@ int run_resume(const ResumeArgs& ra) {
     args.max_num_trials_started = ra.max_num_trials_started;
     args.max_num_trials_completed = ra.max_num_trials_completed;
     args.max_num_trials_finished = ra.max_num_trials_finished;
-    args.max_metric_value.clear();
-    args.min_metric_value.clear();
+    args.max_metric_value = ra.max_metric_value;
+    args.min_metric_value = ra.min_metric_value;
   } else {
     const Json& sc = md.value("stop_criterion", Json::object());
     StoppingCriterion c = StoppingCriterion::from_json(sc);
@@ -73,6 +90,8 @@ int run_resume(const ResumeArgs& ra) {
     args.max_num_trials_started = c.max_num_trials_started;
     args.max_num_trials_completed = c.max_num_trials_completed;
     args.max_num_trials_finished = c.max_num_trials_finished;
+    args.max_metric_value = metric_thresholds(c.max_metric_value);
+    args.min_metric_value = metric_thresholds(c.min_metric_value);
   }
   if (ra.max_failures) args.max_failures = *ra.max_failures;
   if (ra.n_workers) args.n_workers = *ra.n_workers;
@@ -104,6 +123,8 @@ void register_resume(CLI::App& app) {
   cmd->add_option("--max-num-trials-completed", a->max_num_trials_completed, "Total trials completed");
   cmd->add_option("--max-num-trials-finished", a->max_num_trials_finished, "Total trials finished");
   cmd->add_option("--max-cost", a->max_cost, "Total cost");
+  cmd->add_option("--max-metric-value", a->max_metric_value, "name=v: stop when a metric exceeds v");
+  cmd->add_option("--min-metric-value", a->min_metric_value, "name=v: stop when a metric goes below v");
   cmd->add_option("--max-failures", a->max_failures, "New failure tolerance");
   cmd->add_option("--n-workers", a->n_workers, "New number of workers");
   cmd->add_flag("--quiet", a->quiet, "No progress line");

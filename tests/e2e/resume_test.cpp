@@ -222,5 +222,42 @@ TEST(ResumeE2E, SigintAndSigtermEndTuningWithExitStatus128PlusSignal) {
   EXPECT_EQ(table_results(exp), journal_results(exp)) << "results.csv.zip not flushed";
 }
 
+// Every field of the stopping criterion survives a `synetune resume` without criterion flags,
+// and resume's own criterion flags (metric thresholds included) replace it.
+TEST(ResumeE2E, ResumeKeepsEveryStoppingCriterionField) {
+  TempRoot root;
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"--max-wallclock-time", "5000"},        {"--max-num-evaluations", "30"},
+      {"--max-num-trials-started", "12"},      {"--max-num-trials-completed", "11"},
+      {"--max-num-trials-finished", "13"},     {"--max-cost", "1e9"},
+      {"--max-metric-value", "y=1e6"},         {"--min-metric-value", "y=0.5"}};
+  auto criterion = [&](const std::string& name) {
+    return Json::parse(read_file(root.path() / name / "metadata.json"))["stop_criterion"];
+  };
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& [flag, value] = fields[i];
+    const std::string name = "crit" + std::to_string(i);
+    // A second field that ends the first run early, so that the resume has work to do.
+    const bool evals = flag == "--max-num-evaluations";
+    CliRun first = run_cli({"tune", "--backend", "simulator", "--benchmark", "branin", "--method", "RandomSearch",
+                            flag, value, evals ? "--max-num-trials-started" : "--max-num-evaluations",
+                            evals ? "3" : "5", "--experiment-root", root.path().string(),
+                            "--tuner-name", name, "--quiet"},
+                           root.path());
+    ASSERT_EQ(first.exit_code, 0) << flag << ": " << first.err;
+    const Json before = criterion(name);
+    ASSERT_TRUE(before.size() >= 1) << flag;
+    CliRun again = run_cli({"resume", name, "--root", root.path().string(), "--quiet"}, root.path());
+    ASSERT_EQ(again.exit_code, 0) << flag << ": " << again.err;
+    EXPECT_EQ(criterion(name), before) << flag << " was lost by the resume";
+  }
+  // Resume's flags replace the criterion, thresholds included.
+  CliRun replaced = run_cli({"resume", "crit0", "--root", root.path().string(), "--quiet",
+                             "--min-metric-value", "y=0.25", "--max-num-evaluations", "8"},
+                            root.path());
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_EQ(criterion("crit0"), Json::parse(R"({"max_num_evaluations": 8, "min_metric_value": {"y": 0.25}})"));
+}
+
 }  // namespace
 }  // namespace synetune::e2e
