@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -44,15 +45,17 @@ Json parse_json_arg(const std::string& text, const char* flag) {
 }
 
 // Syne Tune 0.13 infers max_t from a constant of the space (max_resource_attr, else epochs,
-// max_t, max_epochs).
-std::optional<double> infer_max_t(const ConfigSpace& space, const std::string& max_resource_attr) {
+// max_t, max_epochs); only a positive integer can be a resource level.
+std::optional<std::int64_t> infer_max_t(const ConfigSpace& space, const std::string& max_resource_attr) {
   std::vector<std::string> keys;
   if (!max_resource_attr.empty()) keys.push_back(max_resource_attr);
   keys.insert(keys.end(), {"epochs", "max_t", "max_epochs"});
   for (const auto& k : keys)
     if (const auto* hp = space.find(k))
-      if (const auto* c = std::get_if<ConstantDomain>(&hp->domain); c && c->value.is_number())
-        return c->value.get<double>();
+      if (const auto* c = std::get_if<ConstantDomain>(&hp->domain); c && c->value.is_number()) {
+        const double v = c->value.get<double>();
+        if (v >= 1 && v == std::floor(v)) return static_cast<std::int64_t>(v);
+      }
   return std::nullopt;
 }
 
@@ -130,7 +133,8 @@ TuneArgs TuneArgs::from_json(const Json& j) {
   }
   a.resource_attr = j.value("resource_attr", "");
   a.max_resource_attr = j.value("max_resource_attr", "");
-  if (j.contains("max_t")) a.max_t = j["max_t"].get<double>();
+  // Older experiments stored max_t as a float (e.g. 9.0).
+  if (j.contains("max_t")) a.max_t = static_cast<std::int64_t>(j["max_t"].get<double>());
   if (j.contains("grace_period")) a.grace_period = j["grace_period"].get<double>();
   if (j.contains("reduction_factor")) a.reduction_factor = j["reduction_factor"].get<double>();
   if (j.contains("type")) a.type = j["type"].get<std::string>();
@@ -223,6 +227,10 @@ std::string python_package_dir() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
+    // Installed: <prefix>/bin/synetune next to <prefix>/share/synetune/python. Build tree:
+    // <source>/python in a folder above the binary.
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "synetune" / "python";
+    if (fs::exists(installed / "syne_tune" / "__init__.py")) return installed.lexically_normal().string();
     for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
       if (fs::exists(p / "python" / "syne_tune" / "__init__.py")) return (p / "python").string();
   }
@@ -253,7 +261,7 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   problem.resource_attr = !a.resource_attr.empty() ? a.resource_attr : bb ? bb->resource_attr() : "epoch";
   problem.max_resource_attr = a.max_resource_attr;
   problem.max_t = a.max_t ? a.max_t : infer_max_t(space, a.max_resource_attr);
-  if (!problem.max_t && bb) problem.max_t = static_cast<double>(bb->max_resource());
+  if (!problem.max_t && bb) problem.max_t = bb->max_resource();
 
   MethodSpec ms;
   ms.space = space;

@@ -49,7 +49,7 @@ struct TuneArgs {
   // multi-fidelity and method options
   std::string resource_attr;
   std::string max_resource_attr;
-  std::optional<double> max_t;
+  std::optional<std::int64_t> max_t;
   std::optional<double> grace_period, reduction_factor;
   std::optional<std::string> type;
   std::optional<int> brackets;

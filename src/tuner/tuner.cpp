@@ -225,7 +225,7 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
       // stopped then.
       const auto& max_t = scheduler->problem().max_t;
       if (d == Decision::kStop && max_t && !rec->reached_max_t &&
-          ev.result.get(scheduler->problem().resource_attr) >= *max_t) {
+          ev.result.get(scheduler->problem().resource_attr) >= static_cast<double>(*max_t)) {
         rec->reached_max_t = true;
         break;
       }
