@@ -1,8 +1,10 @@
 // `synetune benchmark`: methods x benchmarks x seeds on the simulator, aggregated.
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
+#include "flag_checks.hpp"
 #include "synetune/blackboxes/blackbox.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/experiments/benchmark_runner.hpp"
@@ -14,8 +16,8 @@ namespace {
 struct BenchmarkArgs {
   std::string methods, benchmarks, seeds = "0", method_options, output;
   int n_workers = 4, threads = 0;
-  double max_wallclock_time = 0;
-  std::int64_t max_num_evaluations = 0;
+  std::optional<double> max_wallclock_time;
+  std::optional<std::int64_t> max_num_evaluations;
   bool list = false, no_plot = false, quiet = false;
 };
 
@@ -24,26 +26,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, sep);)
     if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-// "0-9", "1,3,5", "0-2,7".
-std::vector<std::uint64_t> parse_seeds(const std::string& text) {
-  std::vector<std::uint64_t> out;
-  for (const auto& part : split(text, ',')) {
-    try {
-      const auto dash = part.find('-');
-      if (dash == std::string::npos) {
-        out.push_back(std::stoull(part));
-      } else {
-        const auto lo = std::stoull(part.substr(0, dash)), hi = std::stoull(part.substr(dash + 1));
-        if (hi < lo) throw std::invalid_argument("range");
-        for (auto s = lo; s <= hi; ++s) out.push_back(s);
-      }
-    } catch (const std::logic_error&) {
-      throw InvalidArgument("--seeds: '" + part + "' is not a seed or range; use e.g. 0-9 or 0,3,5");
-    }
-  }
   return out;
 }
 
@@ -70,16 +52,20 @@ int run(const BenchmarkArgs& a) {
   BenchmarkRunnerOptions o;
   o.methods = split(a.methods, ',');
   o.benchmarks = split(a.benchmarks, ',');
-  o.seeds = parse_seeds(a.seeds);
+  o.seeds = parse_seed_list(a.seeds);
   o.n_workers = a.n_workers;
-  if (a.max_wallclock_time > 0) o.max_wallclock_time = a.max_wallclock_time;
-  if (a.max_num_evaluations > 0) o.max_num_evaluations = a.max_num_evaluations;
+  o.max_wallclock_time = a.max_wallclock_time;
+  o.max_num_evaluations = a.max_num_evaluations;
   if (!a.method_options.empty()) {
+    Json j;  // null unless it parses
     try {
-      o.method_options = Json::parse(a.method_options);
+      j = Json::parse(a.method_options);
     } catch (const Json::exception&) {
-      throw InvalidArgument("--method-options must be a JSON object, e.g. '{\"grace_period\": 1}'");
     }
+    if (!j.is_object())
+      throw InvalidArgument("--method-options must be a JSON object, e.g. '{\"grace_period\": 1}', got " +
+                            a.method_options);
+    o.method_options = std::move(j);
   }
   o.output_dir = a.output;
   o.n_threads = a.threads;
@@ -104,7 +90,9 @@ void register_benchmark(CLI::App& app) {
   cmd->add_flag("--list", a->list, "List the known benchmarks and methods, then exit");
   cmd->add_option("--methods", a->methods, "Comma-separated method names, e.g. ASHA,RandomSearch");
   cmd->add_option("--benchmarks", a->benchmarks, "Comma-separated benchmark names or table folders");
-  cmd->add_option("--seeds", a->seeds, "Seeds, e.g. 0-9 or 0,3,5")->capture_default_str();
+  cmd->add_option("--seeds", a->seeds,
+                  "Seeds, e.g. 0-9 or 0,3,5 (at most " + std::to_string(kMaxSeeds) + ")")
+      ->capture_default_str();
   cmd->add_option("--n-workers", a->n_workers, "Simulated workers per run")->capture_default_str();
   cmd->add_option("--max-wallclock-time", a->max_wallclock_time, "Simulated seconds per run");
   cmd->add_option("--max-num-evaluations", a->max_num_evaluations, "Results per run");

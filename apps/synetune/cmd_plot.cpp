@@ -29,8 +29,8 @@ void register_plot(CLI::App& app) {
   cmd->add_flag("--trials", a->trials,
                 "Also draw each trial's curve, a red x where the scheduler stopped it (one panel per experiment)");
   cmd->add_option("--root", a->root, "Output root (default: $SYNETUNE_FOLDER or ~/syne-tune)");
-  cmd->add_option("--width", a->width, "Image width in pixels")->check(CLI::PositiveNumber);
-  cmd->add_option("--height", a->height, "Image height in pixels (per panel)")->check(CLI::PositiveNumber);
+  cmd->add_option("--width", a->width, "Image width in pixels");
+  cmd->add_option("--height", a->height, "Image height in pixels (per panel)");
   cmd->callback([a]() {
     std::vector<ExperimentResult> exps;
     for (const auto& n : a->names) exps.push_back(load_experiment(n, a->root));

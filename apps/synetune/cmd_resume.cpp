@@ -21,10 +21,17 @@ struct ResumeArgs {
   bool quiet = false;
 };
 
+// NAME is a path to an experiment folder, or a name under the root; a name is checked before
+// it is joined to the root, so that `resume ../x` cannot reach outside it.
 fs::path find_experiment(const std::string& name, const std::string& root) {
-  if (fs::exists(fs::path(name) / "metadata.json")) return fs::absolute(name);
+  if (!name.empty() && fs::exists(fs::path(name) / "metadata.json")) {
+    fs::path p = fs::absolute(name).lexically_normal();
+    return p.has_filename() ? p : p.parent_path();  // "exp/" names the folder exp
+  }
   fs::path r = root.empty() ? default_output_root() : fs::path(root);
-  if (fs::exists(r / name / "metadata.json")) return r / name;
+  check_root_relative_name(name, r);
+  // Absolute: the resume changes to the experiment's original working directory.
+  if (fs::exists(r / name / "metadata.json")) return fs::absolute(r / name);
   throw InvalidArgument("no experiment named '" + name + "' under " + r.string() +
                         " (give the name shown by `synetune list`, or a folder path)");
 }
@@ -70,7 +77,7 @@ int run_resume(const ResumeArgs& ra) {
   if (ra.max_failures) args.max_failures = *ra.max_failures;
   if (ra.n_workers) args.n_workers = *ra.n_workers;
   args.quiet = ra.quiet;
-  args.tuner_name = path.filename().string();
+  args.tuner_name.clear();  // Tuner::load names the tuner after its folder
   TuneSetup setup = build_tune_setup(args);
   auto tuner = Tuner::load(path, std::move(setup.scheduler), std::move(setup.backend),
                            std::move(setup.options));
@@ -86,7 +93,10 @@ void register_resume(CLI::App& app) {
   auto a = std::make_shared<ResumeArgs>();
   CLI::App* cmd = app.add_subcommand(
       "resume", "Continue an experiment that ended or was killed (results so far are kept)");
-  cmd->add_option("name", a->name, "Experiment name (or folder)")->required();
+  cmd->add_option("name", a->name,
+                  std::string("Experiment name (as `synetune list` prints it; ") + kExperimentNameRule +
+                      ") or path to an experiment folder")
+      ->required();
   cmd->add_option("--root", a->root, "Output root (default: $SYNETUNE_FOLDER or ~/syne-tune)");
   cmd->add_option("--max-wallclock-time", a->max_wallclock_time, "Total seconds, including the time before");
   cmd->add_option("--max-num-evaluations", a->max_num_evaluations, "Total results");

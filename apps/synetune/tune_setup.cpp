@@ -6,12 +6,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "synetune/backends/local_backend.hpp"
 #include "synetune/backends/simulator_backend.hpp"
 #include "synetune/backends/slurm_backend.hpp"
 #include "synetune/blackboxes/blackbox.hpp"
 #include "synetune/core/error.hpp"
+#include "flag_checks.hpp"
 
 namespace synetune::cli {
 namespace fs = std::filesystem;
@@ -36,6 +38,12 @@ double parse_double(const std::string& s, const std::string& what) {
   }
 }
 
+double parse_finite(const std::string& s, const std::string& what) {
+  const double v = parse_double(s, what);
+  if (!std::isfinite(v)) throw InvalidArgument(what + ": '" + s + "' is not a finite number");
+  return v;
+}
+
 Json parse_json_arg(const std::string& text, const char* flag) {
   try {
     return parse_json_lenient(text);
@@ -57,6 +65,42 @@ std::optional<std::int64_t> infer_max_t(const ConfigSpace& space, const std::str
         if (v >= 1 && v == std::floor(v)) return static_cast<std::int64_t>(v);
       }
   return std::nullopt;
+}
+
+// The registry speaks Syne Tune's option names; its errors are given the flags' names here.
+std::unique_ptr<Scheduler> make_scheduler_for_flags(const TuneArgs& a, const MethodSpec& ms) {
+  std::vector<std::string> from_flags;
+  if (!ms.options.contains("max_t")) from_flags.push_back("max_t");  // --max-t or the space
+  auto flagged = [&](const char* key, bool set) {
+    if (set) from_flags.push_back(key);
+  };
+  flagged("grace_period", a.grace_period.has_value());
+  flagged("reduction_factor", a.reduction_factor.has_value());
+  flagged("type", a.type.has_value());
+  flagged("brackets", a.brackets.has_value());
+  flagged("population_size", a.population_size.has_value());
+  flagged("perturbation_interval", a.perturbation_interval.has_value());
+  flagged("quantile_fraction", a.quantile_fraction.has_value());
+  flagged("resample_probability", a.resample_probability.has_value());
+  try {
+    // Hyperband rungs start at grace_period and stay below max_t: past max_t there is none,
+    // and the method would silently run as FIFO.
+    const Json& grace = ms.options.contains("grace_period") ? ms.options["grace_period"] : Json();
+    const Json max_t = ms.options.contains("max_t") ? ms.options["max_t"]
+                       : ms.problem.max_t           ? Json(*ms.problem.max_t)
+                                                    : Json();
+    if (grace.is_number() && max_t.is_number() && grace.get<double>() > max_t.get<double>()) {
+      std::ostringstream msg;  // 10, not 10.0
+      msg << "option 'grace_period' = " << grace.get<double>() << " exceeds max_t = "
+          << max_t.get<double>() << ": no rung would exist; use a smaller grace_period";
+      throw InvalidArgument(msg.str());
+    }
+    return make_scheduler(a.method, ms);
+  } catch (const InvalidArgument& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("unknown method", 0) == 0) throw InvalidArgument("--method: " + msg);
+    throw InvalidArgument(option_error_to_flags(msg, from_flags));
+  }
 }
 
 }  // namespace
@@ -133,8 +177,7 @@ TuneArgs TuneArgs::from_json(const Json& j) {
   }
   a.resource_attr = j.value("resource_attr", "");
   a.max_resource_attr = j.value("max_resource_attr", "");
-  // Older experiments stored max_t as a float (e.g. 9.0).
-  if (j.contains("max_t")) a.max_t = static_cast<std::int64_t>(j["max_t"].get<double>());
+  if (j.contains("max_t")) a.max_t = j["max_t"].get<double>();
   if (j.contains("grace_period")) a.grace_period = j["grace_period"].get<double>();
   if (j.contains("reduction_factor")) a.reduction_factor = j["reduction_factor"].get<double>();
   if (j.contains("type")) a.type = j["type"].get<std::string>();
@@ -156,15 +199,24 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   cmd.add_option("--entry-point", a.entry_point, "Training script (.py run with --python) or executable");
   cmd.add_option("--param", a.params,
                  "Hyperparameter 'name=domain', e.g. 'lr=loguniform(1e-4,1e-1)', "
-                 "'act=choice(relu,tanh)', 'epochs=20' (constant). Repeatable");
+                 "'act=choice(relu,tanh)', 'epochs=20' (constant). A constant string with "
+                 "parentheses must be JSON-quoted: 'f=\"f(x)\"'. Repeatable");
   cmd.add_option("--metric", a.metric, "Reported metric to optimise");
   cmd.add_option("--mode", a.mode, "min (default) or max")->check(CLI::IsMember({"min", "max"}));
-  cmd.add_option("--n-workers", a.n_workers, "Trials running at the same time")->check(CLI::PositiveNumber);
+  cmd.add_option("--n-workers", a.n_workers, "Trials running at the same time");
   cmd.add_option("--backend", a.backend, "local (default), simulator or slurm")
       ->check(CLI::IsMember({"local", "simulator", "slurm"}));
   cmd.add_option("--method", a.method, "Scheduler short name (see `synetune benchmark --list`)");
   cmd.add_option("--seed", a.seed, "Master random seed");
-  cmd.add_option("--tuner-name", a.tuner_name, "Experiment name (default: <entry>-<UTC time>)");
+  cmd.add_option("--tuner-name", a.tuner_name,
+                 std::string("Experiment name, the folder under the output root (default: "
+                             "<entry>-<UTC time>); ") + kExperimentNameRule);
+  cmd.add_flag("--overwrite", a.overwrite,
+               "If the experiment --tuner-name exists, delete its results and start it over "
+               "(without this flag an existing experiment is never touched: continue it with "
+               "`synetune resume NAME`)");
+  // Internal: set by `--launcher slurm` on the tuner job it submits (hidden from --help).
+  cmd.add_flag("--reserved-folder", a.reserved_folder)->group("");
   cmd.add_option("--experiment-root", a.experiment_root,
                  "Output root (default: $SYNETUNE_FOLDER or ~/syne-tune)");
   cmd.add_option("--metadata", a.metadata, "Extra metadata key=value for metadata.json. Repeatable");
@@ -190,9 +242,8 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   sl->add_option("--slurm-partition", a.slurm_partition, "Partition of the trial jobs (sbatch --partition)");
   sl->add_option("--slurm-account", a.slurm_account, "Account charged (sbatch --account)");
   sl->add_option("--slurm-time", a.slurm_time, "Time limit per trial job (sbatch --time, e.g. 30 or 2:00:00)");
-  sl->add_option("--slurm-cpus-per-task", a.slurm_cpus_per_task, "CPUs per trial job")->check(CLI::NonNegativeNumber);
-  sl->add_option("--slurm-gpus-per-trial", a.slurm_gpus_per_trial, "GPUs per trial job (--gres=gpu:N)")
-      ->check(CLI::NonNegativeNumber);
+  sl->add_option("--slurm-cpus-per-task", a.slurm_cpus_per_task, "CPUs per trial job");
+  sl->add_option("--slurm-gpus-per-trial", a.slurm_gpus_per_trial, "GPUs per trial job (--gres=gpu:N)");
   sl->add_option("--slurm-option", a.slurm_options,
                  "Extra sbatch argument for trial jobs, e.g. --slurm-option=--mem=4G. Repeatable")
       ->allow_extra_args(false);
@@ -203,7 +254,8 @@ void add_tune_flags(CLI::App& cmd, TuneArgs& a) {
   m->add_option("--max-t", a.max_t, "Largest resource (default: from the epochs constant)");
   m->add_option("--grace-period", a.grace_period, "Smallest rung (Hyperband)");
   m->add_option("--reduction-factor", a.reduction_factor, "eta (Hyperband)");
-  m->add_option("--type", a.type, "stopping or promotion (Hyperband)");
+  m->add_option("--type", a.type, "stopping or promotion (Hyperband)")
+      ->check(CLI::IsMember({"stopping", "promotion"}));
   m->add_option("--brackets", a.brackets, "Number of Hyperband brackets");
   m->add_option("--population-size", a.population_size, "PBT population");
   m->add_option("--perturbation-interval", a.perturbation_interval, "PBT");
@@ -241,18 +293,30 @@ std::string python_package_dir() {
 }
 
 TuneSetup build_tune_setup(const TuneArgs& a) {
+  // First: nothing else is worth building for a name that could leave the output root.
+  if (!a.tuner_name.empty()) check_experiment_name(a.tuner_name, "--tuner-name");
   TuneSetup out;
   ConfigSpace space;
   std::shared_ptr<const Blackbox> bb;
   if (a.backend == "simulator") {
     if (a.benchmark.empty())
       throw InvalidArgument("--backend simulator needs --benchmark NAME_OR_FOLDER (see `synetune benchmark --list`)");
-    bb = load_blackbox(a.benchmark);
+    try {
+      bb = load_blackbox(a.benchmark);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--benchmark: ") + e.what());
+    }
     space = bb->config_space();
   } else if (a.entry_point.empty()) {
     throw InvalidArgument("--entry-point is required for the " + a.backend + " backend");
   }
-  for (const auto& p : a.params) space.add_from_text(p);  // overrides/extends the benchmark space
+  for (const auto& p : a.params) {  // overrides/extends the benchmark space
+    try {
+      space.add_from_text(p);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--param: ") + e.what());
+    }
+  }
 
   ProblemSpec problem;
   problem.metric = !a.metric.empty() ? a.metric : bb ? bb->default_metric() : "";
@@ -260,7 +324,13 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   problem.mode = !a.mode.empty() ? parse_mode(a.mode) : bb && a.metric.empty() ? bb->default_mode() : Mode::kMin;
   problem.resource_attr = !a.resource_attr.empty() ? a.resource_attr : bb ? bb->resource_attr() : "epoch";
   problem.max_resource_attr = a.max_resource_attr;
-  problem.max_t = a.max_t ? a.max_t : infer_max_t(space, a.max_resource_attr);
+  if (a.max_t && *a.max_t != std::floor(*a.max_t)) {
+    std::ostringstream msg;
+    msg << "--max-t must be a positive integer (a resource level), got " << *a.max_t;
+    throw InvalidArgument(msg.str());
+  }
+  problem.max_t = a.max_t ? std::optional<std::int64_t>(static_cast<std::int64_t>(*a.max_t))
+                          : infer_max_t(space, a.max_resource_attr);
   if (!problem.max_t && bb) problem.max_t = bb->max_resource();
 
   MethodSpec ms;
@@ -286,7 +356,7 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
     for (const auto& p : pts) ms.points_to_evaluate.push_back(p);
   }
   if (bb && bb->is_tabulated()) ms.restrict_configurations = bb->shared_configurations();
-  out.scheduler = make_scheduler(a.method, ms);
+  out.scheduler = make_scheduler_for_flags(a, ms);
 
   if (a.backend == "local") {
     LocalBackendOptions lo;
@@ -326,6 +396,9 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   o.max_failures = a.max_failures;
   o.seed = a.seed;
   o.tuner_name = a.tuner_name;
+  o.existing_folder = a.reserved_folder ? ExistingFolder::kAdoptReserved
+                      : a.overwrite     ? ExistingFolder::kOverwrite
+                                        : ExistingFolder::kRefuse;
   std::string stem = bb ? bb->name() : fs::path(a.entry_point).stem().string();
   for (char& c : stem)
     if (c == '_' || c == '.') c = '-';
@@ -346,11 +419,11 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   sc.max_cost = a.max_cost;
   for (const auto& s : a.max_metric_value) {
     auto [k, v] = split_kv(s, "--max-metric-value");
-    sc.max_metric_value[k] = parse_double(v, "--max-metric-value " + k);
+    sc.max_metric_value[k] = parse_finite(v, "--max-metric-value " + k);
   }
   for (const auto& s : a.min_metric_value) {
     auto [k, v] = split_kv(s, "--min-metric-value");
-    sc.min_metric_value[k] = parse_double(v, "--min-metric-value " + k);
+    sc.min_metric_value[k] = parse_finite(v, "--min-metric-value " + k);
   }
   if (sc.empty())
     throw InvalidArgument("no stopping criterion: give at least one of --max-wallclock-time, "
@@ -366,8 +439,14 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
 }
 
 namespace {
-void on_stop_signal(int) { Tuner::request_stop(); }
+volatile std::sig_atomic_t g_stop_signal = 0;
+void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+  Tuner::request_stop();
+}
 }  // namespace
+
+int stop_signal_received() { return g_stop_signal; }
 
 void install_stop_handlers() {
   struct sigaction sa {};

@@ -26,6 +26,9 @@ struct TuneArgs {
   std::uint64_t seed = 0;
   std::string tuner_name;
   std::string experiment_root;
+  // Not stored in metadata.json: they concern the creation of the folder, not a resume.
+  bool overwrite = false;        // --overwrite: start an existing experiment over
+  bool reserved_folder = false;  // the Slurm launcher created the folder for this tuner job
   std::vector<std::string> metadata;  // key=value
   int max_failures = 1;
   // stopping criterion
@@ -49,7 +52,7 @@ struct TuneArgs {
   // multi-fidelity and method options
   std::string resource_attr;
   std::string max_resource_attr;
-  std::optional<std::int64_t> max_t;
+  std::optional<double> max_t;  // as typed; ProblemSpec::max_t is its integer form
   std::optional<double> grace_period, reduction_factor;
   std::optional<std::string> type;
   std::optional<int> brackets;
@@ -84,6 +87,9 @@ TuneSetup build_tune_setup(const TuneArgs& args);
 
 /// Installs SIGINT/SIGTERM handlers that ask the running tuner to stop and flush.
 void install_stop_handlers();
+/// The signal that asked the tuner to stop (SIGINT, SIGTERM), or 0. The command then exits
+/// with 128 + signal once everything is flushed, as shells expect of an interrupted program.
+int stop_signal_received();
 
 /// Our Python package folder (Reporter for trials): $SYNETUNE_PYTHON_DIR, `../python` next to
 /// the executable, or the source tree's `python/`.

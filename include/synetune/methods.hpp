@@ -98,7 +98,7 @@ struct SyncHyperbandOptions {
 /// ranks in the worse half at its resource level is stopped.
 struct MedianStoppingOptions {
   double grace_time = 1.0;             ///< no stopping at resource < grace_time
-  std::int64_t grace_population = 5;   ///< no stopping with fewer values at the level (>= 1)
+  std::int64_t grace_population = 5;   ///< no stopping with fewer values at the level (>= 0)
   double rank_cutoff = 0.5;            ///< stop iff normalized rank > rank_cutoff, in [0, 1]
   bool running_average = true;         ///< compare running means of each trial's values
   std::optional<std::vector<Config>> points_to_evaluate = std::nullopt;  ///< as RandomSearchOptions

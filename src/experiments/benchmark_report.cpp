@@ -1,13 +1,16 @@
 #include "experiments/benchmark_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
+
+#include "experiments/gnuplot.hpp"
 
 namespace synetune {
 namespace fs = std::filesystem;
@@ -23,19 +26,29 @@ std::string fmt(double v) {
   return buf;
 }
 
+// A plain file name (gnuplot::is_plain_file_name) for the benchmark's plot files; the
+// benchmark may be any folder path.
 std::string file_stem(const std::string& benchmark) {
-  std::string s = fs::path(benchmark).filename().string();
-  if (s.empty()) s = "benchmark";
+  std::string s = fs::path(benchmark).filename().string().substr(0, 100);
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  if (s.empty() || s[0] == '-') s = "benchmark" + s;
   return s;
 }
 
-// Single-quoted for /bin/sh.
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+// A cell of the markdown table: one line, no column separator.
+std::string md_cell(const std::string& s) {
+  std::string out;
+  for (char c : gnuplot::one_line(s)) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+// A CSV cell, quoted when needed (RFC 4180).
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
 }
 
 struct Band {
@@ -60,8 +73,6 @@ Band band_of(const std::vector<const RunCurve*>& runs, double horizon) {
   return b;
 }
 
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
-
 }  // namespace
 
 double curve_value_at(const RunCurve& run, double t) {
@@ -79,21 +90,16 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-void write_benchmark_report(const fs::path& dir, const std::vector<std::string>& methods,
-                            const std::vector<std::string>& benchmarks,
-                            const std::vector<std::string>& value_labels,
-                            const std::vector<bool>& smaller_better, double horizon, bool plot,
-                            BenchmarkReport& report) {
-  fs::create_directories(dir);
-  // Index runs by (benchmark, method) and (benchmark, seed).
-  std::map<std::pair<std::string, std::string>, std::vector<const RunCurve*>> by_bm;
-  std::map<std::pair<std::string, std::uint64_t>, std::vector<const RunCurve*>> by_bs;
-  for (const auto& r : report.runs) {
-    by_bm[{r.benchmark, r.method}].push_back(&r);
-    by_bs[{r.benchmark, r.seed}].push_back(&r);
-  }
+namespace {
 
-  // Ranks among methods per (benchmark, seed); NaN (failed run) ranks last, ties share.
+using RunIndex = std::map<std::pair<std::string, std::string>, std::vector<const RunCurve*>>;
+
+// Mean rank of each method among the methods on the same (benchmark, seed); NaN (failed run)
+// ranks last, ties share.
+std::map<std::string, double> mean_ranks(const BenchmarkReport& report, const std::vector<std::string>& benchmarks,
+                                         const std::vector<bool>& smaller_better) {
+  std::map<std::pair<std::string, std::uint64_t>, std::vector<const RunCurve*>> by_bs;
+  for (const auto& r : report.runs) by_bs[{r.benchmark, r.seed}].push_back(&r);
   std::map<std::string, double> rank_sum;
   std::map<std::string, int> rank_n;
   for (const auto& [key, runs] : by_bs) {
@@ -113,20 +119,29 @@ void write_benchmark_report(const fs::path& dir, const std::vector<std::string>&
       ++rank_n[r->method];
     }
   }
+  for (auto& [m, sum] : rank_sum) sum /= rank_n[m];
+  return rank_sum;
+}
 
+std::string summary_markdown(const BenchmarkReport& report, RunIndex& by_bm,
+                             const std::vector<std::string>& methods, const std::vector<std::string>& benchmarks,
+                             const std::vector<std::string>& value_labels, const std::vector<bool>& smaller_better) {
+  auto ranks = mean_ranks(report, benchmarks, smaller_better);
   std::ostringstream md;
   md << "# Benchmark summary\n\n"
-     << "Final value of each run (median [25%, 75%] over seeds); regrets are normalized by the "
-        "range of the table at the largest fidelity (0 = best configuration). Rank: mean over "
-        "benchmarks and seeds of the method's rank on the same benchmark and seed (1 = best).\n\n"
+     << "Final value of each run (median [25%, 75%] over seeds). Normalized regret = (value - best) / "
+        "(worst - best), best and worst taken over every configuration, seed and epoch of the table, so "
+        "0 is the best value anywhere in the table and 1 the worst; regret (analytic benchmarks) = value - "
+        "known optimum. Rank: mean over benchmarks and seeds of the method's rank on the same benchmark "
+        "and seed (1 = best).\n\n"
      << "| method |";
   for (std::size_t b = 0; b < benchmarks.size(); ++b)
-    md << " " << benchmarks[b] << " (" << value_labels[b] << ") |";
+    md << " " << md_cell(benchmarks[b]) << " (" << md_cell(value_labels[b]) << ") |";
   md << " mean rank |\n|---|";
   for (std::size_t b = 0; b < benchmarks.size(); ++b) md << "---|";
   md << "---|\n";
   for (const auto& m : methods) {
-    md << "| " << m << " |";
+    md << "| " << md_cell(m) << " |";
     for (const auto& b : benchmarks) {
       std::vector<double> finals;
       for (const RunCurve* r : by_bm[{b, m}])
@@ -134,16 +149,76 @@ void write_benchmark_report(const fs::path& dir, const std::vector<std::string>&
       md << " " << fmt(quantile(finals, 0.5)) << " [" << fmt(quantile(finals, 0.25)) << ", "
          << fmt(quantile(finals, 0.75)) << "] |";
     }
-    md << " " << fmt(rank_n[m] ? rank_sum[m] / rank_n[m] : kNaN) << " |\n";
+    md << " " << fmt(ranks.count(m) ? ranks[m] : kNaN) << " |\n";
   }
   std::size_t failed = 0;
   for (const auto& r : report.runs) failed += !r.error.empty();
   if (failed) md << "\n" << failed << " run(s) failed; see the log.\n";
-  report.markdown = md.str();
+  return md.str();
+}
+
+// One benchmark's plot: <stem>.dat (one block per method) and <stem>.gp in `dir`, drawn by
+// gnuplot running in `dir`. Names reach the script only through gnuplot::quote; the script
+// names its files by `stem`, a plain file name. Returns the PNG, or empty if gnuplot failed.
+fs::path plot_benchmark(const fs::path& gnuplot_exe, const fs::path& dir, const std::string& stem,
+                        const std::string& title, const std::string& ylabel,
+                        const std::vector<std::string>& methods, const std::vector<Band>& bands,
+                        bool smaller_better) {
+  using gnuplot::quote;
+  std::ofstream dat(dir / (stem + ".dat"));
+  bool positive = true;
+  for (std::size_t mi = 0; mi < methods.size(); ++mi) {
+    dat << "# " << gnuplot::one_line(methods[mi]) << "\n";
+    for (std::size_t i = 0; i < bands[mi].t.size(); ++i) {
+      dat << bands[mi].t[i] << " " << bands[mi].median[i] << " " << bands[mi].q25[i] << " " << bands[mi].q75[i] << "\n";
+      positive &= bands[mi].q25[i] > 0;
+    }
+    if (bands[mi].t.empty()) dat << "nan nan nan nan\n";  // keeps gnuplot's index numbering
+    dat << "\n\n";
+  }
+  dat.close();
+  std::ofstream gp(dir / (stem + ".gp"));
+  gp << "set terminal pngcairo size 900,600 noenhanced\n"
+     << "set output " << quote(stem + ".png") << "\n"
+     << "set title " << quote(title + ": median and interquartile range over seeds") << "\n"
+     << "set xlabel 'simulated time (s)'\n"
+     << "set ylabel " << quote(ylabel) << "\n"
+     << "set key outside right\nset grid\n"
+     << (positive && smaller_better ? "set logscale y\n" : "") << "plot ";
+  // One clause per method, so each title is its own quoted literal.
+  for (std::size_t i = 0; i < methods.size(); ++i)
+    gp << quote(stem + ".dat") << " index " << i << " using 1:3:4 with filledcurves fs transparent solid 0.2 lc "
+       << i + 1 << " notitle, \\\n     ";
+  for (std::size_t i = 0; i < methods.size(); ++i)
+    gp << quote(stem + ".dat") << " index " << i << " using 1:2 with lines lw 2 lc " << i + 1 << " title "
+       << quote(methods[i]) << (i + 1 < methods.size() ? ", \\\n     " : "\n");
+  gp.close();
+  const gnuplot::RunResult r = gnuplot::run_script(gnuplot_exe, dir, stem + ".gp");
+  std::error_code ec;
+  if (r.exit_code == 0 && fs::exists(dir / (stem + ".png"), ec)) return dir / (stem + ".png");
+  std::fprintf(stderr, "[synetune] gnuplot failed on %s.gp: %s\n", stem.c_str(), r.log.c_str());
+  return {};
+}
+
+}  // namespace
+
+void write_benchmark_report(const fs::path& dir, const std::vector<std::string>& methods,
+                            const std::vector<std::string>& benchmarks,
+                            const std::vector<std::string>& value_labels,
+                            const std::vector<bool>& smaller_better, double horizon, bool plot,
+                            BenchmarkReport& report) {
+  fs::create_directories(dir);
+  RunIndex by_bm;
+  for (const auto& r : report.runs) by_bm[{r.benchmark, r.method}].push_back(&r);
+  report.markdown = summary_markdown(report, by_bm, methods, benchmarks, value_labels, smaller_better);
   std::ofstream(dir / "summary.md") << report.markdown;
 
+  const fs::path gnuplot_exe = plot ? gnuplot::find_executable() : fs::path();
+  if (plot && gnuplot_exe.empty())
+    std::fprintf(stderr, "[synetune] gnuplot not found: no plots (install gnuplot-nox)\n");
   std::ofstream csv(dir / "curves.csv");
   csv << "benchmark,method,time,median,q25,q75\n";
+  std::set<std::string> stems;
   for (std::size_t bi = 0; bi < benchmarks.size(); ++bi) {
     const std::string& b = benchmarks[bi];
     std::vector<Band> bands;
@@ -151,47 +226,16 @@ void write_benchmark_report(const fs::path& dir, const std::vector<std::string>&
       bands.push_back(band_of(by_bm[{b, m}], horizon));
       const Band& band = bands.back();
       for (std::size_t i = 0; i < band.t.size(); ++i)
-        csv << b << "," << m << "," << band.t[i] << "," << band.median[i] << "," << band.q25[i]
-            << "," << band.q75[i] << "\n";
+        csv << csv_cell(b) << "," << csv_cell(m) << "," << band.t[i] << "," << band.median[i] << ","
+            << band.q25[i] << "," << band.q75[i] << "\n";
     }
-    if (!plot) continue;
-    const std::string stem = file_stem(b);
-    std::ofstream dat(dir / (stem + ".dat"));
-    bool positive = true;
-    for (std::size_t mi = 0; mi < methods.size(); ++mi) {
-      dat << "# " << methods[mi] << "\n";
-      for (std::size_t i = 0; i < bands[mi].t.size(); ++i) {
-        dat << bands[mi].t[i] << " " << bands[mi].median[i] << " " << bands[mi].q25[i] << " "
-            << bands[mi].q75[i] << "\n";
-        positive &= bands[mi].q25[i] > 0;
-      }
-      if (bands[mi].t.empty()) dat << "nan nan nan nan\n";  // keeps gnuplot's index numbering
-      dat << "\n\n";
-    }
-    std::string words;
-    for (const auto& m : methods) words += (words.empty() ? "" : " ") + m;
-    std::ofstream gp(dir / (stem + ".gp"));
-    gp << "set terminal pngcairo size 900,600 noenhanced\n"
-       << "set output '" << stem << ".png'\n"
-       << "set title '" << b << ": median and interquartile range over seeds'\n"
-       << "set xlabel 'simulated time (s)'\n"
-       << "set ylabel '" << value_labels[bi] << "'\n"
-       << "set key outside right\nset grid\n"
-       << (positive && smaller_better[bi] ? "set logscale y\n" : "")
-       << "methods = '" << words << "'\n"
-       << "plot for [i=0:" << methods.size() - 1 << "] '" << stem
-       << ".dat' index i using 1:3:4 with filledcurves fs transparent solid 0.2 lc i+1 notitle, \\\n"
-       << "     for [i=0:" << methods.size() - 1 << "] '" << stem
-       << ".dat' index i using 1:2 with lines lw 2 lc i+1 title word(methods, i+1)\n";
-    gp.close();
-    dat.close();
-    if (!gnuplot_available()) {
-      if (bi == 0) std::fprintf(stderr, "[synetune] gnuplot not found: no plots (install gnuplot-nox)\n");
-      continue;
-    }
-    const std::string cmd = "cd " + shell_quote(dir.string()) + " && gnuplot " +
-                            shell_quote(stem + ".gp") + " 2>&1";
-    if (std::system(cmd.c_str()) == 0) report.plots.push_back(dir / (stem + ".png"));
+    if (gnuplot_exe.empty()) continue;
+    // Two folders with the same name (a/x, b/x) must not overwrite each other's plot.
+    std::string stem = file_stem(b);
+    for (int n = 2; !stems.insert(stem).second; ++n) stem = file_stem(b) + "_" + std::to_string(n);
+    const fs::path png = plot_benchmark(gnuplot_exe, dir, stem, b, value_labels[bi], methods, bands,
+                                        smaller_better[bi]);
+    if (!png.empty()) report.plots.push_back(png);
   }
 }
 

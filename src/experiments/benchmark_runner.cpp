@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -35,23 +36,54 @@ MethodSpec method_spec_for(const Blackbox& blackbox, std::uint64_t seed, Json op
 
 namespace {
 
-// Turns a raw metric value into the plotted value: normalized regret where the optimum is
-// known ((v - opt) / |worst - opt|, signed so that 0 is best), else the raw value.
+// Turns a raw metric value into the plotted value: the regret (v - opt) / scale, signed so
+// that 0 is best, where an optimum is known; else the raw value.
 struct ValueTransform {
   double sign = 1.0;
   std::optional<double> opt;
   double scale = 1.0;
+  bool normalized = false;  // scale = worst - best of the whole table
   double operator()(double v) const { return opt ? sign * (v - *opt) / scale : v; }
   bool regret() const { return opt.has_value(); }
   // After transforming, is a smaller value better?
   bool smaller_better() const { return regret() || sign > 0; }
+  std::string label(const std::string& metric) const {
+    return !regret() ? "best " + metric : (normalized ? "normalized regret of " : "regret of ") + metric;
+  }
 };
+
+// Best and worst value of the default metric over every configuration, seed and epoch of a
+// table. A run reports every epoch it trains, and an early epoch can beat every final one
+// (overfitting), so a range taken at the largest fidelity only would give negative regrets.
+std::optional<std::pair<double, double>> table_range(const Blackbox& bb) {
+  const auto mi = bb.objective_index(bb.default_metric());
+  if (!mi || !bb.is_tabulated()) return std::nullopt;
+  const double sign = bb.default_mode() == Mode::kMin ? 1.0 : -1.0;
+  std::optional<std::pair<double, double>> r;
+  for (std::size_t c = 0; c < bb.configurations().size(); ++c)
+    for (std::size_t s : bb.seeds_for(c)) {
+      const CurveView curve = bb.curve_at(c, s);
+      for (std::size_t f = 1; f <= curve.n_fidelities; ++f) {
+        const double v = curve.at(f, *mi);
+        if (!std::isfinite(v)) continue;
+        if (!r) r.emplace(v, v);
+        if (sign * v < sign * r->first) r->first = v;
+        if (sign * v > sign * r->second) r->second = v;
+      }
+    }
+  return r;
+}
 
 ValueTransform transform_for(const Blackbox& bb) {
   ValueTransform t;
   t.sign = bb.default_mode() == Mode::kMin ? 1.0 : -1.0;
-  t.opt = bb.optimum();
-  if (t.opt && bb.worst() && *bb.worst() != *t.opt) t.scale = std::abs(*bb.worst() - *t.opt);
+  if (auto range = table_range(bb)) {
+    t.opt = range->first;
+    t.normalized = true;
+    if (range->second != range->first) t.scale = std::abs(range->second - range->first);
+  } else {
+    t.opt = bb.optimum();  // analytic: the known global optimum, which no value can beat
+  }
   return t;
 }
 
@@ -84,7 +116,7 @@ std::string sanitize(std::string s) {
   return s;
 }
 
-void run_one(const BenchmarkRunnerOptions& o, RunCurve& run) {
+void run_one(const BenchmarkRunnerOptions& o, RunCurve& run, const ValueTransform& transform) {
   auto bb = load_blackbox(run.benchmark);
   auto scheduler = make_scheduler(run.method, method_spec_for(*bb, run.seed, o.method_options));
   SimulatorOptions so;
@@ -97,6 +129,8 @@ void run_one(const BenchmarkRunnerOptions& o, RunCurve& run) {
   to.max_failures = std::numeric_limits<int>::max() / 2;
   to.tuner_name = sanitize(run.benchmark) + "-" + sanitize(run.method) + "-" + std::to_string(run.seed);
   to.root = o.output_dir / "runs";
+  // -o DIR is the benchmark's own output: running it again replaces its runs (and only runs).
+  to.existing_folder = ExistingFolder::kOverwrite;
   to.metadata = {{"benchmark", run.benchmark}, {"method", run.method}, {"seed", run.seed}};
   to.entrypoint = "synetune benchmark";
   to.config_space = bb->config_space();
@@ -106,7 +140,7 @@ void run_one(const BenchmarkRunnerOptions& o, RunCurve& run) {
   to.write_checkpoint = false;
   to.seed = run.seed;
   Tuner tuner(std::move(scheduler), std::move(backend), std::move(to));
-  tuner.add_callback(std::make_unique<BestSoFarCallback>(&run, bb->default_metric(), transform_for(*bb)));
+  tuner.add_callback(std::make_unique<BestSoFarCallback>(&run, bb->default_metric(), transform));
   tuner.run();
   run.final_value = run.value.empty() ? std::numeric_limits<double>::quiet_NaN() : run.value.back();
 }
@@ -149,11 +183,12 @@ BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& o) {
     }
   std::vector<std::string> labels;
   std::vector<bool> smaller_better;
+  std::map<std::string, ValueTransform> transforms;  // once per table, not per run: a scan of it
   for (const auto& b : o.benchmarks) {
     auto bb = load_blackbox(b);
-    smaller_better.push_back(transform_for(*bb).smaller_better());
-    labels.push_back(transform_for(*bb).regret() ? "normalized regret of " + bb->default_metric()
-                                                 : "best " + bb->default_metric());
+    const ValueTransform& t = transforms[b] = transform_for(*bb);
+    smaller_better.push_back(t.smaller_better());
+    labels.push_back(t.label(bb->default_metric()));
   }
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -173,7 +208,7 @@ BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& o) {
     pool.emplace_back([&] {
       for (std::size_t j; (j = next.fetch_add(1)) < total; done.fetch_add(1)) {
         try {
-          run_one(o, report.runs[j]);
+          run_one(o, report.runs[j], transforms.at(report.runs[j].benchmark));
         } catch (const std::exception& e) {
           report.runs[j].error = e.what();
         }

@@ -53,6 +53,38 @@ Json cell_to_json(const std::string& s) {
 
 bool better(double a, double b, Mode mode) { return mode == Mode::kMin ? a < b : a > b; }
 
+// An exception's message without nlohmann's "[json.exception.parse_error.101] " tags, which
+// say nothing to a user.
+std::string reason_of(const std::exception& e) {
+  std::string s = e.what();
+  for (auto p = s.find("[json.exception."); p != std::string::npos; p = s.find("[json.exception.", p)) {
+    const auto end = s.find("] ", p);
+    if (end == std::string::npos) break;
+    s.erase(p, end + 2 - p);
+  }
+  return s;
+}
+
+// The error of an experiment file that cannot be read: it names the file and the fix.
+StorageError unreadable(const fs::path& file, const std::string& reason) {
+  return StorageError("cannot read " + file.string() + ": " + reason +
+                      " (corrupt or truncated? restore or delete the file, or the experiment folder)");
+}
+
+std::int64_t csv_int(const std::string& v, const fs::path& file, std::size_t row, const char* column) {
+  std::int64_t i = 0;
+  if (auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), i); ec == std::errc() && p == v.data() + v.size())
+    return i;
+  throw unreadable(file, "row " + std::to_string(row) + ": " + column + " '" + v + "' is not an integer");
+}
+
+double csv_double(const std::string& v, const fs::path& file, std::size_t row, const char* column) {
+  if (v.empty()) return 0.0;
+  const Json j = cell_to_json(v);
+  if (j.is_number()) return j.get<double>();
+  throw unreadable(file, "row " + std::to_string(row) + ": " + column + " '" + v + "' is not a number");
+}
+
 // Tuner-written metadata keys (besides st_*): everything else came from --metadata.
 const std::set<std::string>& standard_metadata_keys() {
   static const std::set<std::string> keys{
@@ -60,6 +92,56 @@ const std::set<std::string>& standard_metadata_keys() {
       "scheduler_kwargs", "config_space", "tuner_name",   "n_workers",         "seed",
       "stop_criterion", "max_failures",  "resource_attr", "synetune_version", "synetune_args"};
   return keys;
+}
+
+template <class Parse>
+auto csv_enum(Parse parse, const std::string& v, const fs::path& file, std::size_t row, const char* column) {
+  try {
+    return parse(v);
+  } catch (const Error& e) {
+    throw unreadable(file, "row " + std::to_string(row) + ": " + column + ": " + e.what());
+  }
+}
+
+// Applies one journal line to `r` (`trial` finds or adds the line's trial); throws on a field
+// of the wrong type, before changing anything where a later field could still throw.
+template <class TrialOf>
+void journal_event(ExperimentResult& r, TrialOf& trial, const Json& j) {
+  const std::string event = j["event"].get<std::string>();
+  const double time = j.contains("time") && j["time"].is_number() ? j["time"].get<double>() : 0.0;
+  r.tuner_time_used = std::max(r.tuner_time_used, time);
+  if (event == "tuning_start") {
+    r.finished = false;
+    r.end_reason.clear();
+  } else if (event == "tuning_end") {
+    r.finished = true;
+    r.end_reason = j.value("reason", std::string());
+  } else if (event == "trial_start") {
+    auto& t = trial(j);
+    if (j.contains("config") && j["config"].is_object()) t.config = j["config"];
+    t.status = TrialStatus::kInProgress;
+    t.last_time = time;
+  } else if (event == "result") {
+    ResultRow row;
+    row.status = parse_trial_status(j.value("status", std::string("InProgress")));
+    row.decision = parse_decision(j.value("decision", std::string("CONTINUE")));
+    auto& t = trial(j);
+    row.trial_id = t.trial_id;
+    row.tuner_time = time;
+    if (j.contains("result") && j["result"].is_object()) row.values = j["result"];
+    if (j.contains("extra") && j["extra"].is_object())
+      for (auto it = j["extra"].begin(); it != j["extra"].end(); ++it) row.values[it.key()] = it.value();
+    ++t.num_results;
+    t.last_time = time;
+    r.results.push_back(std::move(row));
+  } else if (event == "status") {
+    const TrialStatus status = parse_trial_status(j.value("status", std::string("InProgress")));
+    std::string reason = j.value("reason", std::string());
+    auto& t = trial(j);
+    t.status = status;
+    t.reason = std::move(reason);
+    t.last_time = time;
+  }
 }
 
 void load_journal(ExperimentResult& r, const fs::path& file) {
@@ -73,47 +155,30 @@ void load_journal(ExperimentResult& r, const fs::path& file) {
     }
     return it->second;
   };
+  std::size_t malformed = 0;
   r.skipped_journal_lines = read_journal(file, [&](const Json& j) {
-    const std::string event = j["event"].get<std::string>();
-    const double time = j.contains("time") && j["time"].is_number() ? j["time"].get<double>() : 0.0;
-    r.tuner_time_used = std::max(r.tuner_time_used, time);
-    if (event == "tuning_start") {
-      r.finished = false;
-      r.end_reason.clear();
-    } else if (event == "tuning_end") {
-      r.finished = true;
-      r.end_reason = j.value("reason", std::string());
-    } else if (event == "trial_start") {
-      auto& t = trial(j);
-      if (j.contains("config") && j["config"].is_object()) t.config = j["config"];
-      t.status = TrialStatus::kInProgress;
-      t.last_time = time;
-    } else if (event == "result") {
-      auto& t = trial(j);
-      ResultRow row;
-      row.trial_id = t.trial_id;
-      row.tuner_time = time;
-      row.status = parse_trial_status(j.value("status", std::string("InProgress")));
-      row.decision = parse_decision(j.value("decision", std::string("CONTINUE")));
-      if (j.contains("result") && j["result"].is_object()) row.values = j["result"];
-      if (j.contains("extra") && j["extra"].is_object())
-        for (auto it = j["extra"].begin(); it != j["extra"].end(); ++it) row.values[it.key()] = it.value();
-      ++t.num_results;
-      t.last_time = time;
-      r.results.push_back(std::move(row));
-    } else if (event == "status") {
-      auto& t = trial(j);
-      t.status = parse_trial_status(j.value("status", std::string("InProgress")));
-      t.reason = j.value("reason", std::string());
-      t.last_time = time;
+    // A line with a field of the wrong type is malformed like an unparseable one: skipped and
+    // counted, so one bad line does not hide the rest of the experiment.
+    try {
+      journal_event(r, trial, j);
+    } catch (const Json::exception&) {
+      ++malformed;
+    } catch (const Error&) {
+      ++malformed;
     }
   });
+  r.skipped_journal_lines += malformed;
   for (auto& [id, t] : trials) r.trials.push_back(std::move(t));
   r.from_journal = true;
 }
 
 void load_csv(ExperimentResult& r, const fs::path& file) {
-  auto rows = parse_csv(read_zip_entry(file, "results.csv"));
+  std::vector<std::vector<std::string>> rows;
+  try {
+    rows = parse_csv(read_zip_entry(file, "results.csv"));
+  } catch (const Error& e) {
+    throw unreadable(file, "not a zip archive holding results.csv (" + reason_of(e) + ")");
+  }
   if (rows.empty()) return;
   const auto& header = rows[0];
   std::map<TrialId, TrialSummary> trials;
@@ -124,10 +189,10 @@ void load_csv(ExperimentResult& r, const fs::path& file) {
     for (std::size_t c = 0; c < header.size() && c < cells.size(); ++c) {
       const std::string& h = header[c];
       const std::string& v = cells[c];
-      if (h == "trial_id") row.trial_id = std::stoll(v);
-      else if (h == "st_tuner_time") row.tuner_time = v.empty() ? 0.0 : std::stod(v);
-      else if (h == "st_status") row.status = parse_trial_status(v);
-      else if (h == "st_decision") row.decision = parse_decision(v);
+      if (h == "trial_id") row.trial_id = csv_int(v, file, i, "trial_id");
+      else if (h == "st_tuner_time") row.tuner_time = csv_double(v, file, i, "st_tuner_time");
+      else if (h == "st_status") row.status = csv_enum(parse_trial_status, v, file, i, "st_status");
+      else if (h == "st_decision") row.decision = csv_enum(parse_decision, v, file, i, "st_decision");
       else if (h.rfind("config_", 0) == 0) { if (!v.empty()) config[h.substr(7)] = cell_to_json(v); }
       else if (!v.empty()) row.values[h] = cell_to_json(v);
     }
@@ -264,22 +329,34 @@ ExperimentResult load_experiment_folder(const fs::path& path) {
   r.name = path.filename().string();
   std::error_code ec;
   if (fs::exists(path / "metadata.json", ec)) {
-    std::ifstream in(path / "metadata.json");
+    const fs::path file = path / "metadata.json";
+    std::ifstream in(file);
     std::stringstream ss;
-    ss << in.rdbuf();
+    if (!(ss << in.rdbuf())) throw unreadable(file, "it cannot be opened or is empty");
     try {
       r.metadata = parse_json_lenient(ss.str());
     } catch (const Error& e) {
-      throw StorageError("corrupt " + (path / "metadata.json").string() + ": " + e.what());
+      throw unreadable(file, reason_of(e));
     }
+    if (!r.metadata.is_object()) throw unreadable(file, "it holds no JSON object");
     if (r.metadata.contains("tuner_name") && r.metadata["tuner_name"].is_string())
       r.name = r.metadata["tuner_name"].get<std::string>();
   }
   if (fs::exists(path / "journal.jsonl", ec)) {
-    load_journal(r, path / "journal.jsonl");
+    try {
+      load_journal(r, path / "journal.jsonl");
+    } catch (const Error& e) {
+      throw unreadable(path / "journal.jsonl", reason_of(e));
+    }
     r.last_update = mtime_of(path / "journal.jsonl");
   } else if (fs::exists(path / "results.csv.zip", ec)) {
-    load_csv(r, path / "results.csv.zip");
+    try {
+      load_csv(r, path / "results.csv.zip");
+    } catch (const StorageError&) {
+      throw;  // already names the file and the row
+    } catch (const std::exception& e) {
+      throw unreadable(path / "results.csv.zip", reason_of(e));
+    }
     r.last_update = mtime_of(path / "results.csv.zip");
   } else {
     r.last_update = mtime_of(path / "metadata.json");
@@ -304,6 +381,8 @@ ExperimentResult load_experiment(const std::string& name_or_path, const fs::path
   if (name_or_path.empty()) throw InvalidArgument("empty experiment name: give a name from `synetune list` or a path");
   if (is_experiment_folder(name_or_path)) return load_experiment_folder(name_or_path);
   const fs::path root = root_in.empty() ? default_output_root() : root_in;
+  // Only a name is joined to the root: "../x" or "/etc" must not reach outside it.
+  check_root_relative_name(name_or_path, root);
   if (is_experiment_folder(root / name_or_path)) return load_experiment_folder(root / name_or_path);
   // Unique prefix: tuner names end with a timestamp nobody wants to type.
   std::vector<fs::path> matches;
@@ -335,12 +414,15 @@ std::vector<ExperimentResult> list_experiments(const fs::path& root_in) {
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       if (!e.is_directory(ec)) continue;
       if (is_experiment_folder(e.path())) {
+        // A corrupt folder is listed with the reason: hiding it would hide the problem.
         try {
           out.push_back(load_experiment_folder(e.path()));
-          out.back().name = fs::relative(e.path(), root, ec).string();
-        } catch (const Error&) {
-          // A folder being written or corrupt must not hide the others.
+        } catch (const std::exception& err) {
+          out.emplace_back();
+          out.back().path = e.path();
+          out.back().error = reason_of(err);
         }
+        out.back().name = fs::relative(e.path(), root, ec).string();
       } else if (depth + 1 < 3) {
         stack.emplace_back(e.path(), depth + 1);
       }

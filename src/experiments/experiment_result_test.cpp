@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "synetune/core/error.hpp"
@@ -210,6 +211,59 @@ TEST(ExperimentResult, ListsExperimentsByCreationTime) {
   EXPECT_TRUE(list_experiments(root.path() / "missing").empty());
 }
 
+TEST(ExperimentResult, ListsCorruptExperimentsAsUnreadableWithTheReason) {
+  TempDir root;
+  write_experiment(root.path(), "good", "min", true);
+  fs::create_directories(root.path() / "bad-json");
+  std::ofstream(root.path() / "bad-json" / "metadata.json") << "{\"metric_names\": [";
+  fs::create_directories(root.path() / "not-object");
+  std::ofstream(root.path() / "not-object" / "metadata.json") << "[1, 2]";
+  fs::create_directories(root.path() / "bad-zip");
+  std::ofstream(root.path() / "bad-zip" / "metadata.json") << metadata("bad-zip", "min", 2000).dump();
+  std::ofstream(root.path() / "bad-zip" / "results.csv.zip") << "PK not really";
+  fs::create_directories(root.path() / "bad-cell");
+  std::ofstream(root.path() / "bad-cell" / "metadata.json") << metadata("bad-cell", "min", 2001).dump();
+  write_zip_atomically(root.path() / "bad-cell" / "results.csv.zip", "results.csv",
+                       "trial_id,st_tuner_time,loss\n0,1.0,2.0\n1,later,3.0\n");
+  auto all = list_experiments(root.path());
+  ASSERT_EQ(all.size(), 5u);
+  std::map<std::string, std::string> error;
+  for (const auto& e : all) error[e.name] = e.error;
+  EXPECT_EQ(error["good"], "");
+  EXPECT_NE(error["bad-json"].find((root.path() / "bad-json" / "metadata.json").string()), std::string::npos);
+  EXPECT_EQ(error["bad-json"].find("json.exception"), std::string::npos) << error["bad-json"];
+  EXPECT_NE(error["not-object"].find("no JSON object"), std::string::npos) << error["not-object"];
+  EXPECT_NE(error["bad-zip"].find("results.csv.zip: not a zip archive"), std::string::npos) << error["bad-zip"];
+  EXPECT_NE(error["bad-cell"].find("row 2: st_tuner_time 'later' is not a number"), std::string::npos)
+      << error["bad-cell"];
+  const std::string table = experiment_table(all, 3000);
+  const auto at = table.find("\nbad-zip ");
+  ASSERT_NE(at, std::string::npos) << table;
+  const std::string line = table.substr(at + 1, table.find('\n', at + 1) - at - 1);
+  EXPECT_NE(line.find("unreadable: cannot read "), std::string::npos) << table;
+  EXPECT_NE(table.find("good"), std::string::npos) << table;
+  // Loading one directly is an error naming the file.
+  try {
+    load_experiment_folder(root.path() / "bad-cell");
+    ADD_FAILURE() << "no error";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find((root.path() / "bad-cell" / "results.csv.zip").string()), std::string::npos);
+  }
+}
+
+TEST(ExperimentResult, JournalLinesWithWrongTypesAreSkippedAndCounted) {
+  TempDir root;
+  fs::path dir = write_experiment(root.path(), "typed", "min", true);
+  std::ofstream(dir / "journal.jsonl", std::ios::app)
+      << R"({"event": 7, "time": 5})" "\n"
+      << R"({"event": "result", "trial_id": "zero", "time": 5})" "\n"
+      << R"({"event": "status", "trial_id": 0, "time": 5, "status": "Exploded"})" "\n";
+  ExperimentResult r = load_experiment_folder(dir);
+  EXPECT_EQ(r.skipped_journal_lines, 3u);
+  EXPECT_EQ(r.results.size(), 4u);
+  EXPECT_EQ(r.trials.size(), 3u);
+}
+
 TEST(ExperimentResult, UserMetadataExcludesStandardKeys) {
   TempDir root;
   ExperimentResult r = load_experiment_folder(write_experiment(root.path(), "m", "min", true));
@@ -289,6 +343,55 @@ TEST(ExperimentSummary, ShowsStatusTrialsBestAndUserMetadata) {
   std::string t = experiment_table({r}, r.last_update);
   EXPECT_NE(t.find("NAME"), std::string::npos) << t;
   EXPECT_NE(t.find("loss=1 (min)"), std::string::npos) << t;
+}
+
+// A 3-configuration, 3-epoch table in which configuration 0 is best at epoch 2 and then
+// overfits: its epoch-2 value beats every final value. Mode "max" negates the values.
+fs::path write_overfitting_table(const fs::path& root, const std::string& mode) {
+  const double sign = mode == "min" ? 1.0 : -1.0;
+  const fs::path dir = root / ("overfit_" + mode);
+  fs::create_directories(dir);
+  std::ofstream(dir / "space.json") << Json{
+      {"hyperparameters", {{"x", {{"type", "choice"}, {"categories", {"a", "b", "c"}}}}}},
+      {"fidelity", {{"name", "epoch"}, {"type", "randint"}, {"lower", 1}, {"upper", 3}}},
+      {"objectives", {{"loss", {{"mode", mode}}}}}, {"metric", "loss"}, {"mode", mode}}.dump();
+  std::ofstream(dir / "configs.csv") << "config_id,x\n0,a\n1,b\n2,c\n";
+  const double v[3][3] = {{0.5, 0.2, 0.6}, {0.9, 0.8, 0.7}, {1.0, 0.95, 0.9}};
+  std::ofstream curves(dir / "curves.csv");
+  curves << "config_id,epoch,loss\n";
+  for (int c = 0; c < 3; ++c)
+    for (int e = 1; e <= 3; ++e) curves << c << "," << e << "," << sign * v[c][e - 1] << "\n";
+  return dir;
+}
+
+TEST(BenchmarkRunner, NormalizedRegretIsNeverNegativeWhenAnEarlyEpochBeatsEveryFinalOne) {
+  for (const std::string mode : {"min", "max"}) {
+    TempDir root;
+    BenchmarkRunnerOptions o;
+    o.methods = {"RandomSearch"};
+    o.benchmarks = {write_overfitting_table(root.path(), mode).string()};
+    o.seeds = {0, 1, 2};
+    o.n_workers = 1;
+    o.max_num_evaluations = 9;  // every configuration to its last epoch
+    o.output_dir = root.path() / "out";
+    o.n_threads = 1;
+    o.progress = false;
+    o.plot = false;
+    BenchmarkReport r = run_benchmark(o);
+    ASSERT_EQ(r.runs.size(), 3u);
+    for (const auto& run : r.runs) {
+      ASSERT_TRUE(run.error.empty()) << run.error;
+      for (double v : run.value) {
+        EXPECT_GE(v, 0.0) << mode;
+        EXPECT_LE(v, 1.0) << mode;
+      }
+      // The best value anywhere (0.2 at epoch 2) is regret 0; the table's worst (1.0) is 1.
+      EXPECT_DOUBLE_EQ(run.final_value, 0.0) << mode;
+    }
+    EXPECT_EQ(r.markdown.find("| -"), std::string::npos) << r.markdown;
+    EXPECT_NE(r.markdown.find("every configuration, seed and epoch"), std::string::npos) << r.markdown;
+    EXPECT_NE(r.markdown.find("normalized regret of loss"), std::string::npos) << r.markdown;
+  }
 }
 
 // method_spec_for hands the table's configuration list to the method without a copy.

@@ -1,5 +1,6 @@
 #include "synetune/experiments/experiment_summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <map>
@@ -107,6 +108,13 @@ std::string experiment_summary(const ExperimentResult& r, double now) {
 std::string experiment_table(const std::vector<ExperimentResult>& exps, double now) {
   std::vector<std::vector<std::string>> rows{{"NAME", "STATUS", "TRIALS", "BEST", "CREATED (UTC)"}};
   for (const auto& e : exps) {
+    if (!e.error.empty()) {  // the reason is the rest of the line (it does not widen the columns)
+      std::string reason = e.error;
+      for (char& c : reason)
+        if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // one line per experiment
+      rows.push_back({e.name, "unreadable: " + reason});
+      continue;
+    }
     std::string best = "-";
     auto names = e.metric_names();
     if (!names.empty())
@@ -116,7 +124,11 @@ std::string experiment_table(const std::vector<ExperimentResult>& exps, double n
   }
   std::vector<std::size_t> w(rows[0].size(), 0);
   for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) w[c] = std::max(w[c], row[c].size());
+    for (std::size_t c = 0; c < row.size(); ++c)
+      if (row.size() == w.size()) w[c] = std::max(w[c], row[c].size());
+  w[0] = std::max(w[0], std::max_element(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+                          return a[0].size() < b[0].size();
+                        })->at(0).size());
   std::string out;
   for (const auto& row : rows) {
     std::string line;

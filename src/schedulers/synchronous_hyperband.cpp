@@ -100,7 +100,12 @@ void SynchronousHyperbandScheduler::on_slot_result(const Pending& p, TrialId tri
       // Stable, like Python's sorted(); failed (NaN) trials only fill up a short rung.
       std::stable_sort(valid.begin(), valid.end(), [](const Slot& a, const Slot& c) { return a.value < c.value; });
       if (valid.size() > new_len) valid.resize(new_len);
-      for (std::size_t i = 0; valid.size() < new_len && i < invalid.size(); ++i) valid.push_back(invalid[i]);
+      // A failed (NaN) slot that fills up a short rung is started afresh with a new config:
+      // its trial failed or ended, so it cannot be resumed (0.13 would try to resume it).
+      for (std::size_t i = 0; valid.size() < new_len && i < invalid.size(); ++i) {
+        valid.push_back(invalid[i]);
+        valid.back().trial_id = -1;
+      }
       for (auto& s : valid) s.occupied = false;
       b.slots = std::move(valid);
     }

@@ -1,8 +1,11 @@
 // ConfigSpace <-> Syne Tune's JSON dict form, and the command-line text form `name=expr`.
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
+#include <string_view>
 
 #include "space/domain_ops.hpp"
 #include "synetune/core/error.hpp"
@@ -97,7 +100,62 @@ constexpr const char* kAcceptedForms =
     "accepted forms: name=uniform(l,u), loguniform(l,u), randint(l,u), lograndint(l,u), "
     "choice(a,b,...), ordinal(a,b,...[,kind=equal|nn|nn-log]), logordinal(a,b,...), "
     "finrange(l,u,n[,cast_int=true]), logfinrange(l,u,n[,cast_int=true]), or a constant "
-    "(number, string, \"quoted string\", JSON list/object)";
+    "(number, word, JSON list/object, or a JSON-quoted string such as name=\"f(x)\", which "
+    "a string containing parentheses must be)";
+
+constexpr std::array<std::string_view, 9> kDomainNames = {
+    "uniform", "loguniform", "randint", "lograndint", "choice",
+    "ordinal", "logordinal", "finrange", "logfinrange"};
+
+[[noreturn]] void fail_text(const std::string& what, const std::string& problem) {
+  throw InvalidArgument(what + ": " + problem + "; " + kAcceptedForms);
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'uniform'?)" for a near miss such as `unifrom`, else "".
+std::string did_you_mean(const std::string& fn) {
+  std::string lower;
+  for (char c : fn) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view best;
+  std::size_t best_d = std::max<std::size_t>(2, lower.size() / 3) + 1;
+  for (auto name : kDomainNames)
+    if (const std::size_t d = edit_distance(lower, name); d < best_d) best = name, best_d = d;
+  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
+}
+
+// Index of the ')' closing the '(' at `open`, skipping quoted text; npos if it is never closed.
+std::size_t matching_paren(const std::string& s, std::size_t open) {
+  int depth = 0;
+  char quote = 0;
+  for (std::size_t i = open; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
 
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -159,23 +217,33 @@ Json parse_value(const std::string& t, const std::string& what) {
     try {
       return Json::parse(t);
     } catch (const nlohmann::json::exception&) {
-      throw InvalidArgument(what + ": cannot parse " + t + " as JSON; " + kAcceptedForms);
+      fail_text(what, "cannot parse " + t + " as JSON");
     }
   }
   if (auto n = parse_number(t)) return *n;
   if (t == "true") return Json(true);
   if (t == "false") return Json(false);
+  // A bare word with parentheses is a mistyped domain far more often than a wanted string, so
+  // it is never taken as a string: the literal must be quoted, which makes it unambiguous.
+  if (t.find_first_of("()") != std::string::npos)
+    fail_text(what, "'" + t + "' has parentheses but is not a domain call; to pass it as a "
+                        "literal string, JSON-quote it: " + Json(t).dump());
   return Json(t);
 }
 
 double as_double(const Json& v, const std::string& what) {
-  if (!v.is_number()) throw InvalidArgument(what + ": expected a number, got " + v.dump());
+  if (!v.is_number()) fail_text(what, "expected a number, got " + v.dump());
   return v.get<double>();
 }
 std::int64_t as_int(const Json& v, const std::string& what) {
   const double d = as_double(v, what);
-  if (d != std::floor(d)) throw InvalidArgument(what + ": expected an integer, got " + v.dump());
+  if (d != std::floor(d)) fail_text(what, "expected an integer, got " + v.dump());
   return static_cast<std::int64_t>(d);
+}
+bool as_flag(const std::string& v, const std::string& what) {
+  if (v == "true" || v == "True" || v == "1") return true;
+  if (v == "false" || v == "False" || v == "0") return false;
+  fail_text(what, "cast_int must be true or false, got '" + v + "'");
 }
 
 bool needs_quotes(const std::string& s) {
@@ -223,6 +291,74 @@ ConfigSpace ConfigSpace::from_json(const Json& j) {
   return cs;
 }
 
+namespace {
+
+// The domain of `fn(args)`; `fn` is one of kDomainNames.
+Domain domain_from_call(const std::string& fn, const std::string& body, const std::string& what) {
+  std::vector<Json> args;
+  std::string kind;
+  bool cast_int = false;
+  for (const auto& a : split_args(body, what)) {
+    if (a.rfind("kind=", 0) == 0) {
+      kind = trim(a.substr(5));
+      if (kind.size() >= 2 && (kind.front() == '"' || kind.front() == '\''))
+        kind = kind.substr(1, kind.size() - 2);
+    } else if (a.rfind("cast_int=", 0) == 0) {
+      cast_int = as_flag(trim(a.substr(9)), what);
+    } else {
+      args.push_back(parse_value(a, what));
+    }
+  }
+  auto need = [&](std::size_t lo, std::size_t hi) {
+    if (args.size() < lo || args.size() > hi)
+      fail_text(what, fn + " takes " +
+                          (lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi)) +
+                          " arguments, got " + std::to_string(args.size()));
+  };
+  // choice([a,b]) is accepted as well as choice(a,b).
+  auto list_args = [&] {
+    if (args.size() == 1 && args[0].is_array()) return args[0].get<std::vector<Json>>();
+    return args;
+  };
+  const Scale scale = fn.rfind("log", 0) == 0 ? Scale::kLog : Scale::kLinear;
+  if (fn == "uniform" || fn == "loguniform") {
+    need(2, 2);
+    return FloatDomain{as_double(args[0], what), as_double(args[1], what), scale};
+  }
+  if (fn == "randint" || fn == "lograndint") {
+    need(2, 2);
+    return IntDomain{as_int(args[0], what), as_int(args[1], what), scale};
+  }
+  if (fn == "choice") return CategoricalDomain{list_args()};
+  if (fn == "ordinal") return OrdinalDomain{list_args(), kind};
+  if (fn == "logordinal") return OrdinalDomain{list_args(), "nn-log"};
+  need(3, 4);  // finrange, logfinrange
+  if (args.size() == 4) {
+    if (!args[3].is_boolean()) fail_text(what, "cast_int must be true or false, got " + args[3].dump());
+    cast_int = args[3].get<bool>();
+  }
+  return FiniteRangeDomain{as_double(args[0], what), as_double(args[1], what),
+                           as_int(args[2], what), scale, cast_int};
+}
+
+// `expr` looks like a domain call: an identifier of length `ident`, optional spaces, then the
+// '(' at `open`. Anything that does not parse as one is an error, never a string constant.
+Domain parse_call(const std::string& expr, std::size_t ident, std::size_t open,
+                  const std::string& what) {
+  const std::string fn = expr.substr(0, ident);
+  const std::size_t close = matching_paren(expr, open);
+  if (close == std::string::npos)
+    fail_text(what, "unbalanced parentheses: the '(' after " + fn + " is never closed");
+  if (close + 1 != expr.size())
+    fail_text(what, "unexpected text '" + expr.substr(close + 1) + "' after " +
+                        expr.substr(0, close + 1));
+  if (std::find(kDomainNames.begin(), kDomainNames.end(), fn) == kDomainNames.end())
+    fail_text(what, "unknown domain '" + fn + "'" + did_you_mean(fn));
+  return domain_from_call(fn, expr.substr(open + 1, close - open - 1), what);
+}
+
+}  // namespace
+
 void ConfigSpace::add_from_text(std::string_view entry) {
   const auto eq = entry.find('=');
   if (eq == std::string_view::npos)
@@ -234,69 +370,20 @@ void ConfigSpace::add_from_text(std::string_view entry) {
   if (name.empty())
     throw InvalidArgument("config space entry '" + std::string(entry) + "' has no name; " +
                           kAcceptedForms);
-  // `ident(...)`: a domain function.
-  std::size_t i = 0;
-  while (i < expr.size() && (std::isalnum(static_cast<unsigned char>(expr[i])) || expr[i] == '_'))
-    ++i;
-  const bool call = i > 0 && i < expr.size() && expr[i] == '(' && expr.back() == ')' &&
-                    std::isalpha(static_cast<unsigned char>(expr[0]));
-  if (!call) {
-    if (expr.empty()) throw InvalidArgument(what + ": empty value; " + kAcceptedForms);
-    add(name, ConstantDomain{parse_value(expr, what)});
+  if (expr.empty()) fail_text(what, "empty value");
+  // An identifier, optional spaces, then '(': a domain call (`uniform (0,1)` included).
+  std::size_t ident = 0;
+  while (ident < expr.size() &&
+         (std::isalnum(static_cast<unsigned char>(expr[ident])) || expr[ident] == '_'))
+    ++ident;
+  std::size_t open = ident;
+  while (open < expr.size() && std::isspace(static_cast<unsigned char>(expr[open]))) ++open;
+  if (ident > 0 && std::isalpha(static_cast<unsigned char>(expr[0])) && open < expr.size() &&
+      expr[open] == '(') {
+    add(name, parse_call(expr, ident, open, what));
     return;
   }
-  const std::string fn = expr.substr(0, i);
-  std::vector<Json> args;
-  std::string kind;
-  bool cast_int = false;
-  for (const auto& a : split_args(expr.substr(i + 1, expr.size() - i - 2), what)) {
-    if (a.rfind("kind=", 0) == 0) {
-      kind = trim(a.substr(5));
-      if (kind.size() >= 2 && (kind.front() == '"' || kind.front() == '\''))
-        kind = kind.substr(1, kind.size() - 2);
-    } else if (a.rfind("cast_int=", 0) == 0) {
-      const std::string v = trim(a.substr(9));
-      cast_int = v == "true" || v == "True" || v == "1";
-    } else {
-      args.push_back(parse_value(a, what));
-    }
-  }
-  auto need = [&](std::size_t lo, std::size_t hi) {
-    if (args.size() < lo || args.size() > hi)
-      throw InvalidArgument(what + ": " + fn + " takes " +
-                            (lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi)) +
-                            " arguments, got " + std::to_string(args.size()) + "; " + kAcceptedForms);
-  };
-  // choice([a,b]) is accepted as well as choice(a,b).
-  auto list_args = [&] {
-    if (args.size() == 1 && args[0].is_array()) return args[0].get<std::vector<Json>>();
-    return args;
-  };
-  Domain d;
-  if (fn == "uniform" || fn == "loguniform") {
-    need(2, 2);
-    d = FloatDomain{as_double(args[0], what), as_double(args[1], what),
-                    fn == "loguniform" ? Scale::kLog : Scale::kLinear};
-  } else if (fn == "randint" || fn == "lograndint") {
-    need(2, 2);
-    d = IntDomain{as_int(args[0], what), as_int(args[1], what),
-                  fn == "lograndint" ? Scale::kLog : Scale::kLinear};
-  } else if (fn == "choice") {
-    d = CategoricalDomain{list_args()};
-  } else if (fn == "ordinal") {
-    d = OrdinalDomain{list_args(), kind};
-  } else if (fn == "logordinal") {
-    d = OrdinalDomain{list_args(), "nn-log"};
-  } else if (fn == "finrange" || fn == "logfinrange") {
-    need(3, 4);
-    if (args.size() == 4) cast_int = args[3].is_boolean() ? args[3].get<bool>() : false;
-    d = FiniteRangeDomain{as_double(args[0], what), as_double(args[1], what),
-                          as_int(args[2], what), fn == "logfinrange" ? Scale::kLog : Scale::kLinear,
-                          cast_int};
-  } else {
-    throw InvalidArgument(what + ": unknown domain '" + fn + "'; " + kAcceptedForms);
-  }
-  add(name, std::move(d));
+  add(name, ConstantDomain{parse_value(expr, what)});
 }
 
 std::string ConfigSpace::domain_to_text(const Domain& d) {

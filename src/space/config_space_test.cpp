@@ -12,6 +12,7 @@ namespace synetune {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -248,6 +249,59 @@ TEST(ConfigSpace, TextForms) {
   EXPECT_THAT(error_of([&] { cs.add_from_text("x=uniform(0)"); }), HasSubstr("accepted forms"));
   EXPECT_THAT(error_of([&] { cs.add_from_text("nothing"); }), HasSubstr("accepted forms"));
   EXPECT_THAT(error_of([&] { cs.add_from_text("x=randint(1.5,3)"); }), HasSubstr("integer"));
+}
+
+// Text that looks like a domain call but does not parse used to become a string constant, so
+// nothing was tuned. Each must be an error naming the parameter, the problem and the domains.
+TEST(ConfigSpace, MalformedDomainTextIsAnErrorNeverAConstant) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"x=uniform(0,1", "unbalanced parentheses"},
+      {"x=choice(a,b", "unbalanced parentheses"},
+      {"x=garbage((", "unbalanced parentheses"},
+      {"x=loguniform(1e-4)", "loguniform takes 2 arguments, got 1"},
+      {"x=randint(1,x)", "expected a number"},
+      {"x=uniform(0,1)x", "unexpected text 'x'"},
+      {"x=uniform(0,1))", "unexpected text ')'"},
+      {"x=f(x)+1", "unexpected text '+1'"},
+      {"x=(1,2)", "has parentheses but is not a domain call"},
+      {"x=a)b", "has parentheses but is not a domain call"},
+      {"x=choice(f(x),b)", "has parentheses but is not a domain call"},
+      {"x=finrange(0,1,5,cast_int=yes)", "cast_int must be true or false"},
+      {"x=finrange(0,1,5,1)", "cast_int must be true or false"},
+      {"x=unifrom(0,1)", "unknown domain 'unifrom' (did you mean 'uniform'?)"},
+      {"x=LogUniform(1,2)", "did you mean 'loguniform'?"},
+      {"x=gauss(0,1)", "unknown domain 'gauss'"},
+  };
+  for (const auto& [text, problem] : cases) {
+    ConfigSpace cs;
+    const std::string err = error_of([&] { cs.add_from_text(text); });
+    EXPECT_THAT(err, HasSubstr("hyperparameter 'x'")) << text;
+    EXPECT_THAT(err, HasSubstr(problem)) << text;
+    EXPECT_THAT(err, HasSubstr("uniform(l,u), loguniform(l,u), randint(l,u)")) << text;
+    EXPECT_THAT(err, HasSubstr("logfinrange(")) << text;
+    EXPECT_EQ(cs.size(), 0u) << text;
+  }
+  ConfigSpace cs;
+  EXPECT_THAT(error_of([&] { cs.add_from_text("x=gauss(0,1)"); }), Not(HasSubstr("did you mean")));
+}
+
+TEST(ConfigSpace, SpacedCallIsADomainAndQuotedParenthesesAreAConstant) {
+  ConfigSpace cs;
+  cs.add_from_text("a=uniform (0,1)");
+  cs.add_from_text("f=\"f(x)\"");
+  cs.add_from_text("g='g(y)'");
+  cs.add_from_text("c=choice(\"f(x)\",\"g(y)\")");
+  cs.add_from_text("r=finrange(0,1,5,cast_int=false)");
+  EXPECT_EQ(std::get<FloatDomain>(cs.find("a")->domain).upper, 1.0);
+  EXPECT_EQ(std::get<ConstantDomain>(cs.find("f")->domain).value, "f(x)");
+  EXPECT_EQ(std::get<ConstantDomain>(cs.find("g")->domain).value, "g(y)");
+  EXPECT_EQ(std::get<CategoricalDomain>(cs.find("c")->domain).categories,
+            (std::vector<Json>{"f(x)", "g(y)"}));
+  EXPECT_FALSE(std::get<FiniteRangeDomain>(cs.find("r")->domain).cast_int);
+  // The text form of a constant with parentheses is quoted, so it reads back as the constant.
+  ConfigSpace back;
+  back.add_from_text("f=" + ConfigSpace::domain_to_text(cs.find("f")->domain));
+  EXPECT_EQ(std::get<ConstantDomain>(back.find("f")->domain).value, "f(x)");
 }
 
 TEST(ConfigEncoder, LayoutAndKnownValues) {

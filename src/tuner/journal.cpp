@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -30,6 +31,7 @@ void append_number(std::string& out, double v) {
 
 JournalWriter::JournalWriter(const std::filesystem::path& path, bool buffered)
     : buffered_(buffered) {
+  repair_torn_journal_tail(path);  // else the next event would continue the torn line
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw StorageError("cannot open the result journal " + path.string() + " for appending: " +
@@ -197,34 +199,181 @@ void JournalWriter::tuning_end(double time, const std::string& reason) {
   flush();
 }
 
+namespace {
+
+bool is_id(const Json& j) { return j.is_number_integer() && j.get<std::int64_t>() >= 0; }
+
+// "field 'x' is missing" / "field 'x' is not a <what>": the reason a reader skips a line.
+std::optional<std::string> need(const Json& line, const char* key, bool (*ok)(const Json&),
+                                const char* what, bool required = true) {
+  const auto it = line.find(key);
+  if (it == line.end()) {
+    if (required) return std::string("field '") + key + "' is missing";
+    return std::nullopt;
+  }
+  if (!ok(*it)) return std::string("field '") + key + "' is not " + what;
+  return std::nullopt;
+}
+
+bool is_object(const Json& j) { return j.is_object(); }
+bool is_string(const Json& j) { return j.is_string(); }
+bool is_bool(const Json& j) { return j.is_boolean(); }
+bool is_number(const Json& j) { return j.is_number(); }
+bool is_status(const Json& j) {
+  if (!j.is_string()) return false;
+  try {
+    parse_trial_status(j.get<std::string>());
+    return true;
+  } catch (const InvalidArgument&) {
+    return false;
+  }
+}
+bool is_decision(const Json& j) {
+  if (!j.is_string()) return false;
+  const auto s = j.get<std::string>();
+  return s == "CONTINUE" || s == "PAUSE" || s == "STOP";
+}
+
+void warn_skipped(const std::filesystem::path& path, std::size_t number, const std::string& reason) {
+  std::cerr << "[synetune] warning: " << path.string() << ":" << number << ": skipped: " << reason << "\n";
+}
+
+}  // namespace
+
+std::optional<std::string> journal_line_problem(const Json& line) {
+  if (!line.is_object()) return "not a JSON object";
+  const auto ev = line.find("event");
+  if (ev == line.end()) return "field 'event' is missing";
+  if (!ev->is_string()) return "field 'event' is not a string";
+  if (auto p = need(line, "time", is_number, "a number", false)) return p;
+  const std::string event = ev->get<std::string>();
+  std::vector<std::optional<std::string>> problems;
+  if (event == "trial_start") {
+    problems = {need(line, "trial_id", is_id, "a trial id"), need(line, "config", is_object, "an object"),
+                need(line, "resumed", is_bool, "a boolean", false),
+                need(line, "warm_start_from", is_id, "a trial id", false)};
+  } else if (event == "result") {
+    problems = {need(line, "trial_id", is_id, "a trial id"), need(line, "result", is_object, "an object"),
+                need(line, "status", is_status, "a trial status", false),
+                need(line, "decision", is_decision, "a decision", false),
+                need(line, "extra", is_object, "an object", false)};
+  } else if (event == "status") {
+    problems = {need(line, "trial_id", is_id, "a trial id"), need(line, "status", is_status, "a trial status"),
+                need(line, "reason", is_string, "a string", false)};
+  } else if (event == "tuning_start") {
+    problems = {need(line, "tuner_name", is_string, "a string", false),
+                need(line, "resumed", is_bool, "a boolean", false)};
+  } else if (event == "tuning_end") {
+    problems = {need(line, "reason", is_string, "a string", false)};
+  } else {
+    return "unknown event '" + event + "'";
+  }
+  for (auto& p : problems)
+    if (p) return p;
+  return std::nullopt;
+}
+
+std::size_t read_journal_lines(const std::filesystem::path& path,
+                               const std::function<void(const JournalLine&)>& on_line,
+                               std::int64_t from_offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StorageError("cannot read the result journal " + path.string());
+  std::string text;
+  std::size_t skipped = 0, number = 0;
+  std::int64_t offset = 0;
+  while (std::getline(in, text)) {
+    const std::int64_t begin = offset;
+    const bool terminated = !in.eof();  // getline stopped at a newline, not at the end
+    offset += static_cast<std::int64_t>(text.size()) + (terminated ? 1 : 0);
+    ++number;
+    if (begin < from_offset || text.empty()) continue;
+    Json j;
+    try {
+      j = parse_json_lenient(text);
+    } catch (const Error& e) {
+      warn_skipped(path, number, terminated ? std::string(e.what())
+                                            : "torn last line (no newline: the writer stopped mid-line)");
+      ++skipped;
+      continue;
+    }
+    if (auto problem = journal_line_problem(j)) {
+      warn_skipped(path, number, *problem);
+      ++skipped;
+      continue;
+    }
+    try {
+      on_line(JournalLine{j, number, begin});
+    } catch (const std::exception& e) {
+      throw StorageError(path.string() + ":" + std::to_string(number) + ": " + e.what());
+    }
+  }
+  return skipped;
+}
+
 std::size_t read_journal(const std::filesystem::path& path,
                          const std::function<void(const Json&)>& on_line,
                          std::int64_t from_offset) {
-  std::ifstream in(path);
+  return read_journal_lines(path, [&](const JournalLine& l) { on_line(l.json); }, from_offset);
+}
+
+bool repair_torn_journal_tail(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size == 0) return false;
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw StorageError("cannot read the result journal " + path.string());
-  if (from_offset > 0) in.seekg(from_offset);
-  std::string line;
-  std::size_t skipped = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (in.eof() && line.back() != '}') {  // truncated last line (killed mid-write)
-      ++skipped;
+  // The torn line is the tail after the last newline: read backwards in blocks until found.
+  std::string tail;
+  std::uintmax_t start = size;
+  constexpr std::uintmax_t kBlock = 1 << 16;
+  for (;;) {
+    const std::uintmax_t n = std::min<std::uintmax_t>(kBlock, start);
+    start -= n;
+    std::string block(n, '\0');
+    in.seekg(static_cast<std::streamoff>(start));
+    in.read(block.data(), static_cast<std::streamsize>(n));
+    if (!in) throw StorageError("cannot read the result journal " + path.string());
+    tail.insert(0, block);
+    const auto nl = tail.rfind('\n');
+    if (nl != std::string::npos) {
+      start += nl + 1;
+      tail.erase(0, nl + 1);
       break;
     }
-    Json j;
-    try {
-      j = parse_json_lenient(line);
-    } catch (const Error&) {
-      ++skipped;
-      continue;
-    }
-    if (!j.is_object() || !j.contains("event")) {
-      ++skipped;
-      continue;
-    }
-    on_line(j);
+    if (start == 0) break;
   }
-  return skipped;
+  if (tail.empty()) return false;  // ends with a newline: nothing torn
+  // Line number of the torn line, for the warning: newlines before it, plus one.
+  in.clear();
+  in.seekg(0);
+  std::size_t number = 1;
+  std::string block(kBlock, '\0');
+  for (std::uintmax_t pos = 0; pos < start;) {
+    const auto n = static_cast<std::streamsize>(std::min<std::uintmax_t>(kBlock, start - pos));
+    in.read(block.data(), n);
+    number += static_cast<std::size_t>(std::count(block.data(), block.data() + n, '\n'));
+    pos += static_cast<std::uintmax_t>(n);
+  }
+  in.close();
+  bool complete = false;
+  try {
+    complete = parse_json_lenient(tail).is_object();
+  } catch (const Error&) {
+  }
+  if (complete) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    const bool ok = fd >= 0 && write_all(fd, "\n", 1);
+    if (fd >= 0) ::close(fd);
+    if (!ok) throw StorageError("cannot repair the result journal " + path.string() + ": " + std::strerror(errno));
+    std::cerr << "[synetune] warning: " << path.string() << ":" << number
+              << ": the last line had no newline (the writer stopped mid-line); added one\n";
+  } else {
+    std::filesystem::resize_file(path, start, ec);
+    if (ec) throw StorageError("cannot repair the result journal " + path.string() + ": " + ec.message());
+    std::cerr << "[synetune] warning: " << path.string() << ":" << number << ": removed a torn last line ("
+              << tail.size() << " bytes of an event cut short when the writer stopped)\n";
+  }
+  return true;
 }
 
 }  // namespace synetune

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -19,6 +20,7 @@
 #include "synetune/tuner/results_table.hpp"
 #include "tuner/background_saver.hpp"
 #include "tuner/progress.hpp"
+#include "tuner/result_check.hpp"
 #include "tuner/tuner_state.hpp"
 
 namespace synetune {
@@ -63,7 +65,8 @@ std::string name_from_base(const std::string& base) {
   char full[80];
   std::snprintf(full, sizeof full, "%s-%03lld", ts, static_cast<long long>(ms));
   std::string stamp = full;
-  std::string b = base.empty() ? "st-tuner" : base;
+  std::string b = to_experiment_name(base);
+  if (b.empty()) b = "st-tuner";
   const std::size_t max_base = 63 - stamp.size() - 1;
   if (b.size() > max_base) b = b.substr(0, max_base);
   return b + "-" + stamp;
@@ -76,6 +79,7 @@ struct Tuner::Impl {
   std::vector<std::unique_ptr<TunerCallback>> callbacks;
   std::string name;
   std::filesystem::path path;
+  ExperimentLock lock;  // one tuner per folder, held for the Tuner's life
   TunerState state;  // trial table, status, counters: everything a checkpoint needs
   ResultsTable table;
   std::unique_ptr<JournalWriter> journal;
@@ -85,6 +89,9 @@ struct Tuner::Impl {
   // onto the time already used; a simulator restores its clock, so the shift is exactly 0 and
   // a resumed simulation computes the very same times as an uninterrupted one.
   double clock_shift = 0.0;
+  // Set when a result shows that the tuning cannot work (ResultVerdict::kStopTuning): the loop
+  // ends cleanly, then run() throws it.
+  std::string fatal_error;
 
   double tuner_time() const { return backend->now() - clock_shift; }
   bool compress_results() const {
@@ -96,14 +103,29 @@ struct Tuner::Impl {
   void start_trials(double t, bool stopping);
   void handle(const BackendEvent& ev, double t);
   void apply_decision(TrialRecord& rec, Decision d, double t);
+  bool reject_bad_result(TrialRecord& rec, const Result& r, double t);
   void set_status(TrialRecord& rec, TrialStatus s, const std::string& reason, double t);
   void save(double t);
   void write_checkpoint(std::int64_t journal_offset);
   TuningSummary finish(const std::string& reason, double t);
+  bool lets_trial_finish(TrialRecord& rec, Decision d, const Result& r);
+  void resume_trial(TrialRecord& rec, const ResumeTrial& resume, double t);
   // Resume support.
   void load_from(const std::filesystem::path& p);
-  void replay(const Json& line, bool feed_scheduler);
+  std::optional<std::int64_t> load_checkpoint(const std::filesystem::path& p);
+  void replay(const Json& line);
+  void replay_trial_start(const Json& line, double t);
+  void replay_result(const Json& line);
+  void replay_status(const Json& line);
+  void replay_suggest(std::optional<TrialId> resumed_id);
   void resume_running_trials(double t);
+  // Resumes the scheduler asked for while its suggest() calls were replayed, which the
+  // journal does not have (the replay diverged): carried out first when the tuning goes on.
+  std::deque<ResumeTrial> owed_resumes;
+  // Journal lines at which the replayed scheduler did not do what the journal says it did
+  // (damaged lines, or a journal written by an older synetune). 0: scheduler, trial table and
+  // journal are one consistent state, and a resume of a trial that is not paused is a bug.
+  std::size_t replay_divergences = 0;
 };
 
 Tuner::Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,
@@ -166,9 +188,13 @@ void Tuner::Impl::write_metadata() {
 }
 
 void Tuner::Impl::setup() {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) throw StorageError("cannot create the experiment folder " + path.string() + ": " + ec.message());
+  if (!resumed) {  // a resumed tuner took its folder's lock in load()
+    auto folder = create_experiment_folder(
+        path.parent_path(), name, opts.tuner_name.empty() ? ExistingFolder::kAddSuffix : opts.existing_folder);
+    name = std::move(folder.name);
+    path = std::move(folder.path);
+    lock = std::move(folder.lock);
+  }
   backend->set_tuner_path(path);
   state.set_main_metric(scheduler->problem().metric, scheduler->problem().mode);
   write_metadata();
@@ -201,6 +227,32 @@ void Tuner::Impl::apply_decision(TrialRecord& rec, Decision d, double t) {
   }
 }
 
+// A result the tuner must not pass on (check_reported_result) fails its trial; returns true then.
+bool Tuner::Impl::reject_bad_result(TrialRecord& rec, const Result& r, double t) {
+  const ResultVerdict v = check_reported_result(r, scheduler->metric_names(), rec.num_results == 0);
+  if (v.kind == ResultVerdict::Kind::kAccept) return false;
+  backend->stop(rec.trial.trial_id);
+  set_status(rec, TrialStatus::kFailed, v.message, t);
+  scheduler->on_trial_error(rec.trial);
+  const bool stop = v.kind == ResultVerdict::Kind::kStopTuning;
+  if (stop && !fatal_error.empty()) return true;  // same fault in the same batch: said once
+  std::cerr << "[synetune] trial " << rec.trial.trial_id << " failed: " << v.message << "\n";
+  if (stop) fatal_error = v.message;
+  return true;
+}
+
+// A trial that reached max_t has done its work: the STOP is not applied, so that the trial
+// exits by itself and counts as Completed (Syne Tune kills it and calls it Stopped). Should it
+// report again, it is stopped then. Shared by the loop and the replay, which must agree.
+bool Tuner::Impl::lets_trial_finish(TrialRecord& rec, Decision d, const Result& r) {
+  const auto& max_t = scheduler->problem().max_t;
+  if (d != Decision::kStop || !max_t || rec.reached_max_t ||
+      !(r.get(scheduler->problem().resource_attr) >= static_cast<double>(*max_t)))
+    return false;
+  rec.reached_max_t = true;
+  return true;
+}
+
 void Tuner::Impl::handle(const BackendEvent& ev, double t) {
   TrialRecord* rec = state.find(ev.trial_id);
   // Events of trials the tuner no longer runs (stopped, paused) are stale: Syne Tune hides them.
@@ -213,6 +265,7 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
         if (!std::isnan(r) && r <= rec->resource_floor) return;  // epoch already reported
         rec->resource_floor = std::numeric_limits<double>::quiet_NaN();
       }
+      if (reject_bad_result(*rec, ev.result, t)) break;
       if (double r = ev.result.get(rattr); !std::isnan(r)) rec->last_resource = r;
       state.record_result(*rec, ev.result);
       Decision d = scheduler->on_trial_result(rec->trial, ev.result);
@@ -220,16 +273,7 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
       for (auto& cb : callbacks) cb->on_trial_result(rec->trial, ev.result, d, t, extra);
       journal->result(ev.result, t, TrialStatus::kInProgress, d, extra);
       table.add(ev.result, d, TrialStatus::kInProgress, t, extra, journal.get());
-      // A trial that reached max_t has done its work: let it exit by itself so that it counts
-      // as Completed (Syne Tune kills it and calls it Stopped). Should it report again, it is
-      // stopped then.
-      const auto& max_t = scheduler->problem().max_t;
-      if (d == Decision::kStop && max_t && !rec->reached_max_t &&
-          ev.result.get(scheduler->problem().resource_attr) >= static_cast<double>(*max_t)) {
-        rec->reached_max_t = true;
-        break;
-      }
-      apply_decision(*rec, d, t);
+      if (!lets_trial_finish(*rec, d, ev.result)) apply_decision(*rec, d, t);
       break;
     }
     case BackendEvent::Kind::kCompleted:
@@ -269,11 +313,17 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
 void Tuner::Impl::start_trials(double t, bool stopping) {
   const int threshold = opts.asynchronous_scheduling ? opts.n_workers : 1;
   if (state.num_running() >= threshold) return;
-  std::set<TrialId> already_running;
+  std::size_t not_paused = 0;
   while (state.num_running() < opts.n_workers && !state.exhausted && !stopping) {
     state.status.wallclock_time = t;
     if (opts.stop_criterion.should_stop(state.status)) return;
-    std::optional<TrialSuggestion> s = scheduler->suggest(state.next_trial_id);
+    std::optional<TrialSuggestion> s;
+    if (!owed_resumes.empty()) {
+      s = std::move(owed_resumes.front());
+      owed_resumes.pop_front();
+    } else {
+      s = scheduler->suggest(state.next_trial_id);
+    }
     if (!s) {
       state.exhausted = true;
       break;
@@ -286,28 +336,34 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
       scheduler->on_trial_add(rec.trial);
       for (auto& cb : callbacks) cb->on_trial_start(rec.trial, false, t);
     } else {
-      auto& resume = std::get<ResumeTrial>(*s);
+      const auto& resume = std::get<ResumeTrial>(*s);
       TrialRecord* rec = state.find(resume.trial_id);
-      // After a resume that replayed the journal, the scheduler may promote a trial whose
-      // promotion is in the replayed part (suggest is not replayed): it already runs.
-      if (resumed && rec && rec->trial.status == TrialStatus::kInProgress &&
-          already_running.insert(resume.trial_id).second)
+      if (rec && rec->trial.status == TrialStatus::kPaused) {
+        resume_trial(*rec, resume, t);
         continue;
-      if (!rec || rec->trial.status != TrialStatus::kPaused)
+      }
+      // Only a scheduler whose replay diverged from the journal (damaged lines, an older
+      // journal) may ask for a trial that runs or has ended; it now counts the trial as
+      // running, which it is, or which no longer matters. Anything else is a bug.
+      if (replay_divergences == 0 || !rec || ++not_paused > state.trials().size())
         throw Error("scheduler asked to resume trial " + std::to_string(resume.trial_id) +
                     ", which is not paused (a scheduler bug)");
-      if (resume.new_config) {
-        rec->trial.config = *resume.new_config;
-        table.set_config(rec->trial.trial_id, rec->trial.config);
-      }
-      TrialStatus old = rec->trial.status;
-      rec->trial.status = TrialStatus::kInProgress;
-      state.on_status_change(*rec, old, TrialStatus::kInProgress);
-      journal->trial_start(rec->trial.trial_id, t, true, rec->trial.config);
-      backend->resume(rec->trial.trial_id, rec->trial.config);
-      for (auto& cb : callbacks) cb->on_trial_start(rec->trial, true, t);
+      std::cerr << "[synetune] warning: the scheduler asked to resume trial " << resume.trial_id
+                << ", which is " << to_string(rec->trial.status) << ", not paused; skipped\n";
     }
   }
+}
+
+void Tuner::Impl::resume_trial(TrialRecord& rec, const ResumeTrial& resume, double t) {
+  if (resume.new_config) {
+    rec.trial.config = *resume.new_config;
+    table.set_config(rec.trial.trial_id, rec.trial.config);
+  }
+  rec.trial.status = TrialStatus::kInProgress;
+  state.on_status_change(rec, TrialStatus::kPaused, TrialStatus::kInProgress);
+  journal->trial_start(rec.trial.trial_id, t, true, rec.trial.config);
+  backend->resume(rec.trial.trial_id, rec.trial.config);
+  for (auto& cb : callbacks) cb->on_trial_start(rec.trial, true, t);
 }
 
 void Tuner::Impl::write_checkpoint(std::int64_t journal_offset) {
@@ -381,6 +437,10 @@ TuningSummary Tuner::run() {
         reason = "interrupted (Ctrl-C)";
         break;
       }
+      if (!m.fatal_error.empty()) {
+        reason = "error: " + m.fatal_error;
+        break;
+      }
       if (m.state.status.num_trials_failed > m.opts.max_failures) {
         reason = "more than max_failures=" + std::to_string(m.opts.max_failures) + " trials failed";
         break;
@@ -427,49 +487,145 @@ TuningSummary Tuner::run() {
     throw;
   }
   TuningSummary summary = m.finish(reason, t);
+  if (!m.fatal_error.empty()) throw InvalidArgument(m.fatal_error);
   progress.finish(summary, m.state, m.scheduler->problem(), m.opts.print_summary);
   return summary;
 }
 
 
-void Tuner::Impl::replay(const Json& line, bool feed_scheduler) {
-  const std::string ev = line.value("event", "");
+// Replaying the journal brings the trial table and the scheduler to the state they were in
+// when the line was written, making the scheduler calls the tuner made then, in the same
+// order: suggest (replay_suggest), on_trial_add, on_trial_result, and on_trial_complete /
+// on_trial_error / on_trial_remove with the status changes.
+void Tuner::Impl::replay(const Json& line) {
+  const std::string& ev = line["event"].get_ref<const std::string&>();
   const double t = line.value("time", 0.0);
   if (t > state.status.wallclock_time) state.status.wallclock_time = t;
-  if (ev == "trial_start") {
-    const TrialId id = line.at("trial_id").get<TrialId>();
-    const Config& config = line.at("config");
-    if (!line.value("resumed", false) || !state.find(id)) {
-      while (state.next_trial_id < id) state.add_trial(Json::object(), t);  // ids stay unique
-      TrialRecord& rec = state.add_trial(config, t);
-      if (feed_scheduler) scheduler->on_trial_add(rec.trial);
-    } else {
-      TrialRecord* rec = state.find(id);
-      rec->trial.config = config;
-      TrialStatus old = rec->trial.status;
-      rec->trial.status = TrialStatus::kInProgress;
-      state.on_status_change(*rec, old, TrialStatus::kInProgress);
+  if (ev == "trial_start") replay_trial_start(line, t);
+  else if (ev == "result") replay_result(line);
+  else if (ev == "status") replay_status(line);
+}
+
+// Live, the tuner journals what suggest() returned at once: calling it again at the same point
+// of the replayed events moves the scheduler on exactly as then (its searcher's random stream,
+// Hyperband's brackets and promotions, PBT's queue of clones, synchronous Hyperband's slots).
+// A suggestion that was made but not journaled (the tuner was killed in between) is made again
+// by the resumed tuner, from the same state. Resumes asked for on the way that the journal does
+// not have are owed: carried out first when the tuning goes on.
+void Tuner::Impl::replay_suggest(std::optional<TrialId> resumed_id) {
+  for (std::size_t tries = 0; tries <= state.trials().size(); ++tries) {
+    std::optional<TrialSuggestion> s = scheduler->suggest(state.next_trial_id);
+    if (!s) break;
+    auto* resume = std::get_if<ResumeTrial>(&*s);
+    if (!resume) {
+      if (!resumed_id) return;  // a new trial, as the journal says
+      break;
     }
-  } else if (ev == "result") {
-    TrialRecord* rec = state.find(line.at("trial_id").get<TrialId>());
-    if (!rec) return;
-    Result r = Result::from_json(rec->trial.trial_id, line.at("result"));
-    if (double res = r.get(scheduler->problem().resource_attr); !std::isnan(res)) rec->last_resource = res;
-    state.record_result(*rec, r);
-    if (feed_scheduler) scheduler->on_trial_result(rec->trial, r);
-  } else if (ev == "status") {
-    TrialRecord* rec = state.find(line.at("trial_id").get<TrialId>());
-    if (!rec) return;
-    if (line.value("reason", "") == kEndOfTuning) return;  // still running for a resume
-    TrialStatus st = parse_trial_status(line.at("status").get<std::string>());
-    TrialStatus old = rec->trial.status;
-    rec->trial.status = st;
-    rec->reason = line.value("reason", "");
-    state.on_status_change(*rec, old, st);
-    if (!feed_scheduler) return;
-    if (st == TrialStatus::kCompleted) scheduler->on_trial_complete(rec->trial, rec->last_result);
-    else if (st == TrialStatus::kFailed) scheduler->on_trial_error(rec->trial);
-    else scheduler->on_trial_remove(rec->trial);
+    if (resumed_id && resume->trial_id == *resumed_id) return;
+    ++replay_divergences;
+    owed_resumes.push_back(std::move(*resume));
+  }
+  ++replay_divergences;
+}
+
+void Tuner::Impl::replay_trial_start(const Json& line, double t) {
+  const TrialId id = line["trial_id"].get<TrialId>();
+  const Config& config = line["config"];
+  TrialRecord* rec = state.find(id);
+  if (!rec) {
+    replay_suggest(std::nullopt);
+    // A gap: the trial_start lines of these ids were unreadable, so are their trials.
+    while (state.next_trial_id < id) {
+      TrialRecord& lost = state.add_trial(Json::object(), t);
+      lost.trial.status = TrialStatus::kStopped;
+      lost.reason = "its trial_start line in the journal is unreadable";
+      state.on_status_change(lost, TrialStatus::kInProgress, TrialStatus::kStopped);
+      ++replay_divergences;
+    }
+    TrialRecord& added = state.add_trial(config, t);
+    scheduler->on_trial_add(added.trial);
+    return;
+  }
+  if (!line.value("resumed", false)) {  // a second start of one id: not written by a tuner
+    ++replay_divergences;
+    return;
+  }
+  // Paused: resumed on the scheduler's ResumeTrial. In progress: restarted by a tuner resume
+  // (its process was lost with the previous tuner), which the scheduler is not told of.
+  if (rec->trial.status == TrialStatus::kPaused) replay_suggest(id);
+  else if (rec->trial.status != TrialStatus::kInProgress) ++replay_divergences;
+  rec->trial.config = config;
+  const TrialStatus old = rec->trial.status;
+  rec->trial.status = TrialStatus::kInProgress;
+  state.on_status_change(*rec, old, TrialStatus::kInProgress);
+}
+
+void Tuner::Impl::replay_result(const Json& line) {
+  TrialRecord* rec = state.find(line["trial_id"].get<TrialId>());
+  if (!rec) return;  // its trial_start line was unreadable: the results table keeps it
+  Result r = Result::from_json(rec->trial.trial_id, line["result"]);
+  if (double res = r.get(scheduler->problem().resource_attr); !std::isnan(res)) rec->last_resource = res;
+  state.record_result(*rec, r);
+  const Decision journaled = parse_decision(line.value("decision", "CONTINUE"));
+  if (scheduler->on_trial_result(rec->trial, r) != journaled) ++replay_divergences;
+  // The loop applies a PAUSE or STOP at once and journals the status change on the next line;
+  // a kill between the two writes leaves that line out: the decision is applied here, and the
+  // status line, when there is one, finds it done.
+  if (rec->trial.status != TrialStatus::kInProgress || lets_trial_finish(*rec, journaled, r)) return;
+  if (journaled == Decision::kContinue) return;
+  const TrialStatus to = journaled == Decision::kPause ? TrialStatus::kPaused : TrialStatus::kStopped;
+  rec->trial.status = to;
+  state.on_status_change(*rec, TrialStatus::kInProgress, to);
+  scheduler->on_trial_remove(rec->trial);
+}
+
+void Tuner::Impl::replay_status(const Json& line) {
+  TrialRecord* rec = state.find(line["trial_id"].get<TrialId>());
+  if (!rec) return;
+  const std::string reason = line.value("reason", "");
+  if (reason == kEndOfTuning) return;  // still running for a resume
+  const TrialStatus st = parse_trial_status(line["status"].get<std::string>());
+  if (!reason.empty()) rec->reason = reason;
+  if (st == rec->trial.status) return;  // applied with its result line's decision
+  const TrialStatus old = rec->trial.status;
+  rec->trial.status = st;
+  state.on_status_change(*rec, old, st);
+  if (st == TrialStatus::kCompleted) scheduler->on_trial_complete(rec->trial, rec->last_result);
+  else if (st == TrialStatus::kFailed) scheduler->on_trial_error(rec->trial);
+  else scheduler->on_trial_remove(rec->trial);
+}
+
+// The state of tuner.json and the journal offset it covers; nullopt when it is missing or
+// unusable, with scheduler and backend as they were built (a failed load may have changed
+// them halfway).
+std::optional<std::int64_t> Tuner::Impl::load_checkpoint(const std::filesystem::path& p) {
+  const Json fresh_scheduler = scheduler->save_state(), fresh_backend = backend->save_state();
+  try {
+    if (!std::filesystem::exists(p / "tuner.json")) throw StorageError("tuner.json is missing");
+    Json cp = parse_json_lenient(read_text_file(p / "tuner.json"));
+    const int version = cp.value("version", 0);
+    if (cp.value("format", "") != "synetune-tuner-checkpoint" || version < 1 || version > 2)
+      throw StorageError("tuner.json is not a synetune checkpoint of version 1 or 2");
+    const auto offset = cp.value("journal_offset", std::int64_t{0});
+    std::error_code ec;
+    const auto journal_size = std::filesystem::file_size(p / "journal.jsonl", ec);
+    if (!ec && offset > static_cast<std::int64_t>(journal_size))
+      throw StorageError("it covers " + std::to_string(offset) + " bytes of journal.jsonl, which has " +
+                         std::to_string(journal_size) + " (lost in a power failure?)");
+    state.from_json(cp.at("state"));
+    scheduler->load_state(cp.at("scheduler"));
+    backend->load_state(cp.at("backend"));
+    return offset;
+  } catch (const std::exception& e) {
+    std::cerr << "[synetune] warning: cannot use the tuner checkpoint of " << p.string() << " ("
+              << e.what() << "); replaying the result journal instead: every reported result is "
+              << "kept, and the scheduler's decisions are made again from its initial state\n";
+    Json metadata = std::move(state.metadata);
+    state = TunerState();
+    state.metadata = std::move(metadata);
+    scheduler->load_state(fresh_scheduler);
+    backend->load_state(fresh_backend);
+    return std::nullopt;
   }
 }
 
@@ -482,53 +638,37 @@ void Tuner::Impl::load_from(const std::filesystem::path& p) {
   } catch (const Error& e) {
     throw StorageError("metadata.json of " + p.string() + " is corrupt: " + e.what());
   }
-  std::int64_t offset = 0;
-  bool from_checkpoint = false;
-  try {
-    if (!fs::exists(p / "tuner.json")) throw StorageError("tuner.json is missing");
-    Json cp = parse_json_lenient(read_text_file(p / "tuner.json"));
-    const int version = cp.value("version", 0);
-    if (cp.value("format", "") != "synetune-tuner-checkpoint" || version < 1 || version > 2)
-      throw StorageError("tuner.json is not a synetune checkpoint of version 1 or 2");
-    state.from_json(cp.at("state"));
-    scheduler->load_state(cp.at("scheduler"));
-    backend->load_state(cp.at("backend"));
-    offset = cp.value("journal_offset", std::int64_t{0});
-    from_checkpoint = true;
-  } catch (const std::exception& e) {
-    std::cerr << "[synetune] warning: cannot use the tuner checkpoint of " << p.string() << " ("
-              << e.what() << "); replaying the result journal instead: every reported result is "
-              << "kept, the scheduler's random state starts afresh\n";
-    state = TunerState();
-    state.metadata = parse_json_lenient(read_text_file(p / "metadata.json"));
-  }
+  const std::optional<std::int64_t> offset = load_checkpoint(p);
   state.set_main_metric(scheduler->problem().metric, scheduler->problem().mode);
   if (!fs::exists(p / "journal.jsonl")) {
-    if (!from_checkpoint) throw StorageError("neither tuner.json nor journal.jsonl is usable in " + p.string());
+    if (!offset) throw StorageError("neither tuner.json nor journal.jsonl is usable in " + p.string());
     return;
   }
-  // Lines after the checkpoint bring the state (and the scheduler) up to date; all lines
-  // rebuild the results table, and give finished trials their configs (not in tuner.json).
+  // All lines rebuild the results table and give finished trials their configs (not in
+  // tuner.json); the lines after the checkpoint also bring the state and the scheduler up
+  // to date.
   std::set<TrialId> without_config;
   for (const auto& rec : state.trials())
     if (rec.trial.config.is_null()) without_config.insert(rec.trial.trial_id);
-  std::int64_t pos = 0;
-  read_journal(p / "journal.jsonl", [&](const Json& line) {
-    const std::string ev = line.value("event", "");
+  read_journal_lines(p / "journal.jsonl", [&](const JournalLine& l) {
+    const Json& line = l.json;
+    const std::string& ev = line["event"].get_ref<const std::string&>();
     if (ev == "trial_start") {
-      const TrialId id = line.at("trial_id").get<TrialId>();
-      table.set_config(id, line.at("config"));
-      if (without_config.count(id)) state.find(id)->trial.config = line.at("config");
+      const TrialId id = line["trial_id"].get<TrialId>();
+      table.set_config(id, line["config"]);
+      if (without_config.count(id)) state.find(id)->trial.config = line["config"];
     } else if (ev == "result") {
-      Result r = Result::from_json(line.at("trial_id").get<TrialId>(), line.at("result"));
+      Result r = Result::from_json(line["trial_id"].get<TrialId>(), line["result"]);
       table.add(r, parse_decision(line.value("decision", "CONTINUE")),
                 parse_trial_status(line.value("status", "InProgress")), line.value("time", 0.0),
                 line.value("extra", Json::object()));
     }
+    if (l.offset >= offset.value_or(0)) replay(line);
   });
-  read_journal(p / "journal.jsonl", [&](const Json& line) { replay(line, true); ++pos; },
-               from_checkpoint ? offset : 0);
-  (void)pos;
+  if (replay_divergences > 0)
+    std::cerr << "[synetune] warning: at " << replay_divergences << " places the scheduler, replayed, "
+              << "did not do what the journal says it did (damaged lines, or a journal of an older "
+              << "synetune); the tuning goes on from the journal's state\n";
 }
 
 void Tuner::Impl::resume_running_trials(double t) {
@@ -555,6 +695,8 @@ std::unique_ptr<Tuner> Tuner::load(const std::filesystem::path& tuner_path,
   options.root = tuner_path.parent_path();
   auto tuner = std::make_unique<Tuner>(std::move(scheduler), std::move(backend), std::move(options));
   tuner->impl_->resumed = true;
+  // Before anything is read: a running tuner's files are its own. (No folder: load_from says so.)
+  if (std::filesystem::is_directory(tuner_path)) tuner->impl_->lock = ExperimentLock::acquire(tuner_path);
   tuner->impl_->load_from(tuner_path);
   return tuner;
 }

@@ -19,6 +19,10 @@ namespace {
 class FakeBackend : public Backend {
  public:
   enum class Behaviour { kNormal, kCrash, kSilent };
+  FakeBackend() = default;
+  /// `disk`: the next epoch of each trial, as its checkpoint would tell; shared with the
+  /// backend of a resumed tuner, so that resumed trials continue where they were.
+  explicit FakeBackend(std::shared_ptr<std::map<TrialId, int>> disk) : next_epoch_(std::move(disk)) {}
   std::map<TrialId, Behaviour> behaviour;
   int epochs = 3;
   std::vector<TrialId> stopped, paused, resumed;
@@ -30,7 +34,7 @@ class FakeBackend : public Backend {
   void pause(TrialId id) override { paused.push_back(id), drop(id); }
   void resume(TrialId id, const Config& config) override {
     resumed.push_back(id);
-    schedule(id, config, next_epoch_[id]);
+    schedule(id, config, std::max(1, (*next_epoch_)[id]));
   }
   void stop(TrialId id) override { stopped.push_back(id), drop(id); }
   std::vector<BackendEvent> wait(double deadline) override {
@@ -43,7 +47,7 @@ class FakeBackend : public Backend {
     std::vector<BackendEvent> out{it->second};
     queue_.erase(it);
     if (out[0].kind == BackendEvent::Kind::kResult)
-      next_epoch_[out[0].trial_id] = static_cast<int>(out[0].result.get("epoch")) + 1;
+      (*next_epoch_)[out[0].trial_id] = static_cast<int>(out[0].result.get("epoch")) + 1;
     return out;
   }
   double now() const override { return now_; }
@@ -75,7 +79,7 @@ class FakeBackend : public Backend {
       it = it->second.trial_id == id ? queue_.erase(it) : std::next(it);
   }
   std::multimap<double, BackendEvent> queue_;
-  std::map<TrialId, int> next_epoch_;
+  std::shared_ptr<std::map<TrialId, int>> next_epoch_ = std::make_shared<std::map<TrialId, int>>();
   double now_ = 0;
 };
 
@@ -111,8 +115,14 @@ class FakeScheduler : public Scheduler {
   void on_trial_error(const Trial& t) override { errors.push_back(t.trial_id); }
   const ProblemSpec& problem() const override { return spec; }
   Json metadata() const override { return {{"scheduler_name", "FakeScheduler"}}; }
-  Json save_state() const override { return Json::object(); }
-  void load_state(const Json&) override {}
+  Json save_state() const override {
+    return Json{{"remaining", remaining}, {"paused", std::vector<TrialId>(paused.begin(), paused.end())}};
+  }
+  void load_state(const Json& j) override {
+    remaining = j.at("remaining").get<int>();
+    const auto p = j.at("paused").get<std::vector<TrialId>>();
+    paused.assign(p.begin(), p.end());
+  }
 };
 
 class TunerTest : public ::testing::Test {
@@ -349,6 +359,178 @@ TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
       EXPECT_TRUE(started.insert(j["trial_id"].get<long>()).second);
     }
   EXPECT_EQ(started.size(), 6u);
+}
+
+// Defect class "an existing experiment is silently overwritten": a new tuner refuses the
+// folder of an earlier run (same name), and its files stay as they were.
+TEST_F(TunerTest, ANewTunerNeverWritesIntoAnExistingExperiment) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner first(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    first.run();
+  }
+  const std::size_t lines = journal().size();
+  std::ifstream md_in(root_ / "exp" / "metadata.json");
+  const std::string metadata((std::istreambuf_iterator<char>(md_in)), std::istreambuf_iterator<char>());
+  Tuner second(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  EXPECT_THROW(second.run(), InvalidArgument);
+  EXPECT_EQ(journal().size(), lines);
+  std::ifstream md_after(root_ / "exp" / "metadata.json");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(md_after)), std::istreambuf_iterator<char>()), metadata);
+  // Asked to, it starts over: one run in the journal, not two.
+  o.existing_folder = ExistingFolder::kOverwrite;
+  Tuner third(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  third.run();
+  int starts = 0;
+  for (const auto& j : journal()) starts += j["event"] == "tuning_start";
+  EXPECT_EQ(starts, 1);
+}
+
+TEST_F(TunerTest, AGeneratedNameThatExistsGetsASuffix) {
+  auto o = options();
+  o.tuner_name.clear();
+  o.tuner_name_base = "gen";
+  o.stop_criterion.max_num_evaluations = 2;
+  Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  const std::string planned = tuner.name();
+  std::filesystem::create_directories(root_ / planned);
+  std::ofstream(root_ / planned / "metadata.json") << "{}";
+  tuner.run();
+  EXPECT_EQ(tuner.name(), planned + "-2");
+  EXPECT_TRUE(std::filesystem::exists(root_ / (planned + "-2") / "journal.jsonl"));
+  std::ifstream in(root_ / planned / "metadata.json");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "{}");
+}
+
+// Defect class "no lock": a tuner on a folder that another tuner runs fails before reading
+// or writing anything; the folder is free again once that tuner is gone.
+TEST_F(TunerTest, OneTunerPerExperimentFolder) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+    // Still alive: it holds the lock.
+    EXPECT_THROW(Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o),
+                 ExperimentLocked);
+  }
+  const std::size_t lines = journal().size();
+  {
+    ExperimentLock other = ExperimentLock::acquire(root_ / "exp");
+    EXPECT_THROW(Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o),
+                 ExperimentLocked);
+    o.existing_folder = ExistingFolder::kOverwrite;
+    Tuner overwrite(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    EXPECT_THROW(overwrite.run(), ExperimentLocked);
+    EXPECT_EQ(journal().size(), lines);
+  }
+  auto again = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  again->run();
+  EXPECT_GT(journal().size(), lines);
+}
+
+TEST(TunerNames, GeneratedNamesAreValidExperimentNames) {
+  EXPECT_TRUE(is_valid_experiment_name(name_from_base("my script (v2)")));
+  EXPECT_EQ(name_from_base("../..").rfind("st-tuner-", 0), 0u);
+}
+
+}  // namespace
+}  // namespace synetune
+
+namespace synetune {
+namespace {
+
+// The journal cut after each of its lines, as a SIGKILL may leave it, without tuner.json:
+// the resumed tuner replays the journal into a fresh scheduler whose paused trials (its own
+// state, as the rungs of promotion-type ASHA) must agree with the trial table. Before the
+// scheduler's suggestions were replayed, it asked to resume trials that already ran again.
+TEST_F(TunerTest, JournalReplayAfterAKillAtAnyLineKeepsSchedulerAndTrialTableConsistent) {
+  auto o = options();
+  o.stop_criterion.max_num_trials_started = 5;
+  auto make_scheduler = [] {
+    auto s = std::make_unique<FakeScheduler>();
+    s->pause_at_2 = true;
+    return s;
+  };
+  {
+    Tuner tuner(make_scheduler(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+  }
+  const std::filesystem::path exp = root_ / "exp";
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(exp / "journal.jsonl");
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  ASSERT_GT(lines.size(), 20u);
+  for (std::size_t cut = 2; cut < lines.size(); ++cut) {
+    SCOPED_TRACE("journal cut after line " + std::to_string(cut));
+    std::filesystem::remove(exp / "tuner.json");
+    {
+      std::ofstream out(exp / "journal.jsonl", std::ios::trunc);
+      for (std::size_t i = 0; i < cut; ++i) out << lines[i] << "\n";
+    }
+    auto disk = std::make_shared<std::map<TrialId, int>>();
+    for (std::size_t i = 0; i < cut; ++i) {  // checkpoints: one epoch past the last result
+      const Json j = Json::parse(lines[i]);
+      if (j["event"] == "result") (*disk)[j["trial_id"].get<TrialId>()] = j["result"]["epoch"].get<int>() + 1;
+    }
+    auto o2 = options();
+    o2.stop_criterion.max_num_trials_started = 7;
+    testing::internal::CaptureStderr();
+    auto tuner = Tuner::load(exp, make_scheduler(), std::make_unique<FakeBackend>(disk), o2);
+    EXPECT_NO_THROW(tuner->run());
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(err.find("did not do what the journal says"), std::string::npos) << err;
+    std::map<long, std::vector<double>> epochs;
+    for (const auto& j : journal())
+      if (j["event"] == "result") epochs[j["trial_id"].get<long>()].push_back(j["result"]["epoch"].get<double>());
+    for (const auto& [id, e] : epochs)
+      for (std::size_t i = 1; i < e.size(); ++i) EXPECT_LT(e[i - 1], e[i]) << "trial " << id;
+    if (HasFailure()) return;
+  }
+}
+
+// Unreadable journal lines (torn by a power loss, or lacking fields) are skipped with a
+// warning naming file and line; the resume keeps every other result and goes on.
+TEST_F(TunerTest, ResumeSkipsUnreadableJournalLinesAndKeepsTheRest) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+  }
+  const std::filesystem::path exp = root_ / "exp";
+  std::filesystem::remove(exp / "tuner.json");
+  std::size_t results_before = 0;
+  for (const auto& j : journal()) results_before += j["event"] == "result";
+  std::size_t lines_before = journal().size();
+  {
+    std::ofstream out(exp / "journal.jsonl", std::ios::app);
+    out << "{\"event\":\"result\",\"time\":9.5,\"result\":{\"epoch\":1}}\n";  // no trial_id
+    out << "{\"event\":\"result\",\"trial_id\":1,\"time\":9.6,\"res";         // torn by a power loss
+  }
+  auto o2 = options();
+  o2.stop_criterion.max_num_evaluations = 8;
+  testing::internal::CaptureStderr();
+  std::unique_ptr<Tuner> tuner;
+  ASSERT_NO_THROW(tuner = Tuner::load(exp, std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o2));
+  ASSERT_NO_THROW(tuner->run());
+  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string missing = "journal.jsonl:" + std::to_string(lines_before + 1) + ": skipped: field 'trial_id' is missing";
+  EXPECT_NE(err.find(missing), std::string::npos) << err;
+  EXPECT_NE(err.find("journal.jsonl:" + std::to_string(lines_before + 2) + ": "), std::string::npos) << err;
+  // The torn line was cut off: the resumed tuner's first event starts a line of its own.
+  std::size_t results_after = 0;
+  testing::internal::CaptureStderr();
+  const auto after = journal();
+  const std::string reread = testing::internal::GetCapturedStderr();
+  for (const auto& j : after) results_after += j["event"] == "result";
+  EXPECT_GT(results_after, results_before);
+  EXPECT_EQ(after[lines_before]["event"], "tuning_start");
+  EXPECT_NE(reread.find(missing), std::string::npos) << "the line missing a field is kept as it was";
+  EXPECT_EQ(reread.find("torn"), std::string::npos) << reread;
 }
 
 }  // namespace

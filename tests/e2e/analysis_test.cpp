@@ -96,9 +96,13 @@ TEST(Analysis, ShowListPlotAndPythonOnFinishedExperiments) {
                        "e = load_experiment('analysis-a', root=sys.argv[1])\n"
                        "e.plot(figure_path=sys.argv[2])\n"
                        "e.plot_trials_over_time(figure_path=sys.argv[2] + '.trials.png')\n"
+                       "escaped = []\n"
+                       "for name in ['..', '../analysis-a', '.', '/etc']:\n"
+                       "  try: load_experiment(name, root=sys.argv[1]); escaped.append(name)\n"
+                       "  except ValueError: pass\n"
                        "print(json.dumps({'rows': len(e.results), 'best': e.best_config()['mean_loss'],\n"
                        "  'names': e.metric_names(), 'mode': e.metric_mode(), 'user': e.metadata['user'],\n"
-                       "  'list': [x.name for x in list_experiments(root=sys.argv[1])]}))\n";
+                       "  'list': [x.name for x in list_experiments(root=sys.argv[1])], 'escaped': escaped}))\n";
   const fs::path py_png = out.path() / "py.png";
   const std::string cmd = "PYTHONPATH=" + (source_dir() / "python").string() + " /usr/bin/python3 " + py.string() +
                           " " + root.path().string() + " " + py_png.string() + " > " +
@@ -111,6 +115,7 @@ TEST(Analysis, ShowListPlotAndPythonOnFinishedExperiments) {
   EXPECT_EQ(pj["mode"], "min");
   EXPECT_EQ(pj["user"], "alice");
   EXPECT_EQ(pj["list"], Json::array({"analysis-a", "analysis-b"}));
+  EXPECT_EQ(pj["escaped"], Json::array()) << "a name must not leave the root";
   EXPECT_TRUE(is_png(py_png));
   EXPECT_TRUE(is_png(out.path() / "py.png.trials.png"));
 }

@@ -5,9 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -15,6 +18,7 @@
 
 #include "synetune/core/json.hpp"
 #include "synetune/tuner/journal.hpp"
+#include "synetune/tuner/results_table.hpp"
 
 namespace synetune::e2e {
 namespace fs = std::filesystem;
@@ -114,6 +118,40 @@ inline std::vector<Json> journal(const fs::path& experiment, const std::string& 
     if (event.empty() || j["event"] == event) lines.push_back(j);
   });
   return lines;
+}
+
+/// (trial_id, epoch) of every result line in the journal.
+inline std::multiset<std::pair<long, long>> journal_results(const fs::path& exp) {
+  std::multiset<std::pair<long, long>> out;
+  for (const auto& j : journal(exp, "result"))
+    out.insert({j["trial_id"].get<long>(), std::lround(j["result"]["epoch"].get<double>())});
+  return out;
+}
+
+/// (trial_id, epoch) of every row of results.csv.zip.
+inline std::multiset<std::pair<long, long>> table_results(const fs::path& exp) {
+  std::istringstream in(read_zip_entry(exp / "results.csv.zip"));
+  std::string line;
+  std::getline(in, line);
+  auto split = [](const std::string& l) {
+    std::vector<std::string> cells;
+    std::stringstream ss(l);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    return cells;
+  };
+  const auto header = split(line);
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t ti = col("trial_id"), ei = col("epoch");
+  std::multiset<std::pair<long, long>> out;
+  if (ti >= header.size() || ei >= header.size()) return out;
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() == header.size())
+      out.insert({std::stol(cells[ti]), std::lround(std::stod(cells[ei]))});
+  }
+  return out;
 }
 
 }  // namespace synetune::e2e

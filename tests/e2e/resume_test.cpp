@@ -62,41 +62,6 @@ TEST(ResumeE2E, FinishedTrialsKeepTheirConfigsAcrossAResume) {
   EXPECT_EQ(best(again.out).find("null"), std::string::npos);
 }
 
-// (trial_id, epoch) of every result line in the journal.
-std::multiset<std::pair<long, long>> journal_results(const fs::path& exp) {
-  std::multiset<std::pair<long, long>> out;
-  for (const auto& j : journal(exp, "result"))
-    out.insert({j["trial_id"].get<long>(), std::lround(j["result"]["epoch"].get<double>())});
-  return out;
-}
-
-// (trial_id, epoch) of every row of results.csv.zip.
-std::multiset<std::pair<long, long>> table_results(const fs::path& exp) {
-  std::istringstream in(read_zip_entry(exp / "results.csv.zip"));
-  std::string line;
-  std::getline(in, line);
-  auto split = [](const std::string& l) {
-    std::vector<std::string> cells;
-    std::stringstream ss(l);
-    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
-    return cells;
-  };
-  const auto header = split(line);
-  const auto col = [&](const std::string& name) {
-    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
-  };
-  const std::size_t ti = col("trial_id"), ei = col("epoch");
-  EXPECT_LT(ti, header.size());
-  EXPECT_LT(ei, header.size());
-  std::multiset<std::pair<long, long>> out;
-  while (std::getline(in, line)) {
-    const auto cells = split(line);
-    if (cells.size() == header.size())
-      out.insert({std::stol(cells[ti]), std::lround(std::stod(cells[ei]))});
-  }
-  return out;
-}
-
 // SIGKILL the tuner in the middle of a promotion-type ASHA run on the local backend, once
 // some trials are paused at a rung, then `synetune resume` it.
 TEST(ResumeE2E, LocalAshaKilledWithSigkillResumesWithoutLosingOrDuplicatingResults) {
@@ -180,6 +145,81 @@ TEST(ResumeE2E, LocalAshaKilledWithSigkillResumesWithoutLosingOrDuplicatingResul
     }
   }
   EXPECT_GT(promoted_after_resume, 0) << "no trial paused before the kill was promoted after it";
+}
+
+// A torn last line (power loss mid-write) and a well-formed line lacking fields, after the
+// checkpoint: `synetune resume` skips both with a warning naming file and line, keeps every
+// other result, and writes its first event on a line of its own.
+TEST(ResumeE2E, ResumeSkipsATornLastLineAndALineMissingFields) {
+  TempRoot root;
+  CliRun first = run_cli(sim_args(root, "torn", "ASHA", "100"), root.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const fs::path exp = root.path() / "torn";
+  const auto before = journal_results(exp);
+  std::size_t lines = 0;
+  {
+    std::istringstream in(read_file(exp / "journal.jsonl"));
+    for (std::string l; std::getline(in, l);) ++lines;
+  }
+  {
+    std::ofstream out(exp / "journal.jsonl", std::ios::app | std::ios::binary);
+    out << R"({"event":"result","time":1.5,"result":{"epoch":1,"accuracy":0.5}})" << "\n";  // no trial_id
+    out << R"({"event":"result","trial_id":3,"time":1.6,"result":{"epo)";                   // torn
+  }
+  CliRun res = run_cli({"resume", "torn", "--root", root.path().string(), "--max-num-evaluations", "200",
+                        "--quiet"},
+                       root.path());
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+  EXPECT_NE(res.err.find("journal.jsonl:" + std::to_string(lines + 1) + ": skipped: field 'trial_id' is missing"),
+            std::string::npos)
+      << res.err;
+  EXPECT_NE(res.err.find("journal.jsonl:" + std::to_string(lines + 2) + ": "), std::string::npos) << res.err;
+  EXPECT_EQ(res.err.find("json.exception"), std::string::npos) << res.err;
+  // Every result is there once; the resumed ones follow on lines of their own.
+  const auto after = journal_results(exp);
+  for (const auto& r : before) EXPECT_EQ(after.count(r), before.count(r)) << "trial " << r.first;
+  EXPECT_GT(after.size(), before.size());
+  EXPECT_EQ(table_results(exp), after);
+  std::size_t skipped = 0;
+  testing::internal::CaptureStderr();
+  read_journal(exp / "journal.jsonl", [](const Json&) {});
+  const std::string warnings = testing::internal::GetCapturedStderr();
+  for (std::size_t at = warnings.find("skipped"); at != std::string::npos; at = warnings.find("skipped", at + 1)) ++skipped;
+  EXPECT_EQ(skipped, 1u) << "only the line lacking its trial id stays unreadable:\n" << warnings;
+}
+
+// Ctrl-C (SIGINT) and SIGTERM end `synetune tune` and `synetune resume` after flushing
+// everything, with exit status 128 + signal (130, 143), as shells expect.
+TEST(ResumeE2E, SigintAndSigtermEndTuningWithExitStatus128PlusSignal) {
+  TempRoot root;
+  const fs::path exp = root.path() / "interrupted";
+  auto run_until_results = [&](const std::vector<std::string>& args, std::size_t results, int sig) {
+    const pid_t pid = spawn_cli(args, root.path());
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while ((!fs::exists(exp / "journal.jsonl") || journal(exp, "result").size() < results) &&
+           std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(::kill(pid, sig), 0);
+    return wait_cli(pid, root.path());
+  };
+  CliRun tune = run_until_results(
+      {"tune", "--entry-point", script("slow_reporter.py").string(), "--python", "/usr/bin/python3", "--quiet",
+       "--metric", "loss", "--param", "x=uniform(0,1)", "--param", "n=1000", "--param", "dt=0.02",
+       "--n-workers", "2", "--max-wallclock-time", "600", "--tuner-name", "interrupted", "--experiment-root",
+       root.path().string()},
+      3, SIGINT);
+  EXPECT_EQ(tune.exit_code, 130) << tune.err;
+  auto ends = journal(exp, "tuning_end");
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_NE(ends[0]["reason"].get<std::string>().find("interrupted"), std::string::npos);
+  EXPECT_TRUE(fs::exists(exp / "tuner.json"));
+  EXPECT_EQ(table_results(exp), journal_results(exp)) << "results.csv.zip not flushed";
+  const std::size_t results = journal(exp, "result").size();
+  CliRun resume = run_until_results({"resume", "interrupted", "--root", root.path().string(), "--quiet"},
+                                    results + 3, SIGTERM);
+  EXPECT_EQ(resume.exit_code, 143) << resume.err;
+  EXPECT_EQ(journal(exp, "tuning_end").size(), 2u);
+  EXPECT_EQ(table_results(exp), journal_results(exp)) << "results.csv.zip not flushed";
 }
 
 }  // namespace

@@ -84,6 +84,10 @@ done
 [ "$st" = COMPLETED ] && ok "tuner job $job completed" || fail "tuner job $job state '$st': $(tail -5 "$EXP/launched/tuner.slurm.out")"
 [ -s "$EXP/launched/results.csv.zip" ] && [ -s "$EXP/launched/metadata.json" ] && ok "experiment folder written by the job" \
   || fail "launched experiment folder incomplete: $(ls "$EXP/launched")"
+out=$("$CLI" tune --launcher slurm "${HEIGHT[@]}" --backend slurm --n-workers 2 --max-num-trials-started 2 \
+  --param epochs=3 --tuner-name launched 2>&1); rc=$?
+[ $rc = 2 ] && grep -q "synetune resume launched" <<<"$out" && ! grep -q "^job_id:" <<<"$out" \
+  && ok "launcher refuses an existing experiment before submitting (exit 2)" || fail "launcher on an existing experiment: rc $rc: $out"
 
 # --- 4. slurmd killed and restarted while trials run ------------------------------------------
 "$CLI" tune "${HEIGHT[@]}" --backend slurm --param epochs=15 --n-workers 4 --max-num-trials-started 5 --tuner-name fault \

@@ -103,7 +103,12 @@ std::string parse_sbatch_job_id(const std::string& out);
 std::map<std::string, std::pair<std::string, std::string>> parse_squeue(const std::string& out);
 /// True for Slurm job states after which the job will not run any more.
 bool slurm_state_is_terminal(const std::string& state);
-/// Single-quotes a word for bash.
+/// Single-quotes a word for sh and bash: the result is one word with exactly the text of `s`
+/// (only `'` is special inside single quotes; it becomes '\''), whatever `s` holds.
 std::string shell_quote(const std::string& s);
+/// `path` as an sbatch --output/--error filename pattern that names exactly that file: `%`
+/// (which would start a replacement symbol such as %j) doubled. Throws InvalidArgument for a
+/// path with a backslash, which turns pattern processing off and is then removed by Slurm.
+std::string slurm_filename_pattern(const std::string& path);
 
 }  // namespace synetune

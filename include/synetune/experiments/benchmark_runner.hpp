@@ -30,12 +30,15 @@ struct BenchmarkRunnerOptions {
   bool plot = true;                      ///< call gnuplot (skipped if not installed)
 };
 
-/// Best-so-far curve of one run, regret where the optimum is known.
+/// Best-so-far curve of one run, as a regret where the best value is known: on a table the
+/// normalized regret (v - best) / (worst - best), best and worst over every configuration, seed
+/// and epoch of the table (so it lies in [0, 1], 0 = the best value anywhere in the table); on
+/// an analytic benchmark v - its known optimum; else the raw metric.
 struct RunCurve {
   std::string method, benchmark;
   std::uint64_t seed = 0;
   std::vector<double> time;   ///< simulated seconds of each improvement
-  std::vector<double> value;  ///< best-so-far metric (or normalized regret) at that time
+  std::vector<double> value;  ///< best-so-far metric (or regret) at that time
   double final_value = 0.0;
   std::int64_t num_results = 0;
   std::string error;  ///< non-empty if the run threw

@@ -16,20 +16,23 @@ struct PlotOptions {
   bool trials = false;           ///< add per-trial learning curves (one panel per experiment)
   int width = 900;
   int height = 600;  ///< per panel
-  std::string terminal = "pngcairo";  ///< "pngcairo" or "png"
+  std::string terminal = "pngcairo";  ///< "pngcairo" or "png" (anything else: InvalidArgument)
 };
 
 /// Writes the data files and `plot.gp` for `experiments` into `dir`; returns the script path.
-/// Throws InvalidArgument when the metric is unknown to an experiment or nothing reports it.
+/// The script names its files by fixed relative names (it draws `plot.png` when gnuplot runs in
+/// `dir`) and holds names from the experiments (metric, tuner names) only as quoted text, so
+/// a hostile metadata.json cannot make it run anything. Throws InvalidArgument when the metric
+/// is unknown to an experiment or nothing reports it.
 std::filesystem::path write_plot_files(const std::vector<ExperimentResult>& experiments,
                                        const PlotOptions& options, const std::filesystem::path& dir);
 
 /// Whether `gnuplot` is on PATH.
 bool gnuplot_on_path();
 
-/// Runs gnuplot on the files of write_plot_files (in a temporary folder, removed afterwards);
-/// picks `png` when the gnuplot has no `pngcairo`. Throws Error when gnuplot is missing or
-/// fails.
+/// Runs gnuplot (no shell) on the files of write_plot_files in a temporary folder (removed
+/// afterwards), then moves the image to `options.output`; picks `png` when the gnuplot has no
+/// `pngcairo`. Throws Error when gnuplot is missing or fails.
 void plot_experiments(const std::vector<ExperimentResult>& experiments, PlotOptions options);
 
 }  // namespace synetune

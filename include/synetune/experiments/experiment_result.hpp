@@ -61,6 +61,9 @@ class ExperimentResult {
   std::string end_reason;          ///< of the last `tuning_end`
   double tuner_time_used = 0.0;    ///< largest tuner time seen (resumes continue the clock)
   double last_update = 0.0;        ///< UNIX time of the last write to the journal / table
+  /// Set only by list_experiments, for a folder that could not be read: why (naming the file).
+  /// Nothing else of the result is filled in then except `name` and `path`.
+  std::string error;
 
   /// `metric_names` of metadata.json (falls back to the first numeric result column).
   std::vector<std::string> metric_names() const;
@@ -87,17 +90,21 @@ class ExperimentResult {
   Json user_metadata() const;
 };
 
-/// Loads `name_or_path`: an existing folder, else `<root>/<name>` (root empty = $SYNETUNE_FOLDER
-/// or ~/syne-tune), else the unique experiment under root whose name starts with it.
-/// Throws InvalidArgument when nothing (or more than one experiment) matches.
+/// Loads `name_or_path`: an existing experiment folder, else `<root>/<name>` (root empty =
+/// $SYNETUNE_FOLDER or ~/syne-tune), else the unique experiment under root whose name starts
+/// with it. Only a name (is_root_relative_name: no "..", no leading '/') is looked up under
+/// the root. Throws InvalidArgument when nothing (or more than one experiment) matches.
 ExperimentResult load_experiment(const std::string& name_or_path,
                                  const std::filesystem::path& root = {});
 
-/// Reads one experiment folder (no name resolution).
+/// Reads one experiment folder (no name resolution). Throws StorageError naming the file when
+/// metadata.json, the journal or results.csv.zip cannot be read (journal lines that cannot be
+/// parsed are skipped and counted in skipped_journal_lines instead).
 ExperimentResult load_experiment_folder(const std::filesystem::path& path);
 
 /// All experiments under `root` (folders holding metadata.json or journal.jsonl, up to three
-/// levels deep), oldest first by creation time. Unreadable folders are skipped.
+/// levels deep), oldest first by creation time. A folder that cannot be read is listed too,
+/// with `error` set to the reason.
 std::vector<ExperimentResult> list_experiments(const std::filesystem::path& root = {});
 
 /// Parses CSV text (RFC 4180 quoting) into rows of cells; the header is row 0.

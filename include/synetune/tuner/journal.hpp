@@ -13,8 +13,13 @@
 ///   {"event":"status","trial_id":i,"time":t,"status":"Completed|Failed|Stopped|Paused",
 ///    "reason":".."}
 ///   {"event":"tuning_end","time":t,"reason":".."}
-/// `time` is tuner time in seconds (simulated for the simulator). A truncated last line (the
-/// tuner was killed mid-write) is ignored by the reader.
+/// `time` is tuner time in seconds (simulated for the simulator).
+///
+/// Damage: a line that cannot be used (cut short by a kill or power loss, not JSON, of an
+/// unknown event, or lacking a field its event needs) is skipped by the reader with a warning
+/// naming the file and line (`journal.jsonl:17: skipped: <reason>`); every other line is kept.
+/// A writer opening a journal whose last line was torn (no trailing newline) first ends that
+/// line, or cuts it off when it is not JSON, so that the next event starts a line of its own.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -33,7 +38,8 @@ namespace synetune {
 class JournalWriter {
  public:
   /// Opens (appending) `path`. `buffered`: flush only when the buffer fills or flush() is
-  /// called (simulator); otherwise the tuner flushes after every batch of events.
+  /// called (simulator); otherwise the tuner flushes after every batch of events. A torn last
+  /// line is repaired first (see repair_torn_journal_tail).
   JournalWriter(const std::filesystem::path& path, bool buffered);
   ~JournalWriter();
   JournalWriter(const JournalWriter&) = delete;
@@ -73,11 +79,37 @@ class JournalWriter {
   std::vector<std::pair<std::size_t, std::size_t>> config_spans_;
 };
 
-/// Reads a journal, calling `on_line` for each complete, well-formed line in order.
-/// Returns the number of lines skipped because they were malformed (e.g. truncated).
+/// Where a journal line was read.
+struct JournalLine {
+  const Json& json;     ///< the line, checked by journal_line_problem
+  std::size_t number;   ///< 1-based line number in the file
+  std::int64_t offset;  ///< byte offset of the line's first character
+};
+
+/// Reads a journal, calling `on_line` for each complete, well-formed line in order, from the
+/// line starting at byte `from_offset` on (line numbers still count from the file's start).
+/// Each unusable line is skipped with a warning on stderr (`journal.jsonl:17: skipped: ...`).
+/// Returns the number of lines skipped. Throws StorageError if the file cannot be read; an
+/// exception thrown by `on_line` is rethrown as a StorageError naming the file and line.
+std::size_t read_journal_lines(const std::filesystem::path& path,
+                               const std::function<void(const JournalLine&)>& on_line,
+                               std::int64_t from_offset = 0);
+
+/// read_journal_lines for callers that need the lines only.
 std::size_t read_journal(const std::filesystem::path& path,
                          const std::function<void(const Json&)>& on_line,
                          std::int64_t from_offset = 0);
+
+/// Why a parsed line cannot be used (a missing or mistyped field, an unknown event or
+/// status), or nullopt when it is well-formed: every field its event needs is there with the
+/// type readers expect, so that they can use it without checks of their own.
+std::optional<std::string> journal_line_problem(const Json& line);
+
+/// Ends a torn last line of the journal at `path` (one without a trailing newline: the writer
+/// was killed, or the machine lost power, mid-line): a line that is complete JSON gets its
+/// newline, anything else is cut off, with a warning naming the line. Returns true if the
+/// file was changed. A missing or empty file is left alone.
+bool repair_torn_journal_tail(const std::filesystem::path& path);
 
 /// Appends a number the way Python's repr prints floats (shortest round trip; NaN, Infinity).
 void append_number(std::string& out, double v);

@@ -16,6 +16,7 @@
 #include "synetune/schedulers/scheduler.hpp"
 #include "synetune/space/config_space.hpp"
 #include "synetune/tuner/callback.hpp"
+#include "synetune/tuner/experiment_folder.hpp"
 #include "synetune/tuner/stopping_criterion.hpp"
 
 namespace synetune {
@@ -25,11 +26,15 @@ struct TunerOptions {
   StoppingCriterion stop_criterion;
   /// Tuning stops once more than this many trials failed (Syne Tune: strict >).
   int max_failures = 1;
-  /// Full name; empty = `<tuner_name_base>-YYYY-MM-DD-HH-MM-SS-mmm` (UTC).
+  /// Full name (is_valid_experiment_name); empty = `<tuner_name_base>-YYYY-MM-DD-HH-MM-SS-mmm`
+  /// (UTC), with -2, -3, ... added if that folder exists.
   std::string tuner_name;
   std::string tuner_name_base = "st-tuner";
   /// Output root; empty = $SYNETUNE_FOLDER or ~/syne-tune.
   std::filesystem::path root;
+  /// What run() does if the folder `root/tuner_name` exists: refuse (the default; an earlier
+  /// experiment is never overwritten), or kOverwrite to start it over. Ignored by load().
+  ExistingFolder existing_folder = ExistingFolder::kRefuse;
   Json metadata = Json::object();  ///< user metadata merged into metadata.json
   std::string entrypoint;          ///< for metadata.json
   ConfigSpace config_space;        ///< for metadata.json
@@ -66,7 +71,8 @@ struct TuningSummary {
 
 /// Output root: $SYNETUNE_FOLDER or ~/syne-tune.
 std::filesystem::path default_output_root();
-/// `<base>-YYYY-MM-DD-HH-MM-SS-mmm`, UTC, base truncated to fit 63 characters.
+/// `<base>-YYYY-MM-DD-HH-MM-SS-mmm`, UTC, base made a valid name (to_experiment_name) and
+/// truncated to fit 63 characters.
 std::string name_from_base(const std::string& base);
 
 class Tuner {
@@ -79,11 +85,17 @@ class Tuner {
 
   void add_callback(std::unique_ptr<TunerCallback> callback);
   /// Runs until the stopping criterion, exhaustion of the space, too many failures, or
-  /// request_stop(). Writes everything before returning.
+  /// request_stop(). Writes everything before returning. A new tuner first creates and locks
+  /// its folder (create_experiment_folder; throws if it exists, see existing_folder); the lock
+  /// is held until the Tuner is destroyed. Throws InvalidArgument, after stopping the trials
+  /// and writing everything, when a trial's first result lacks the tuned metric (the metric
+  /// name is wrong: tuning on could not inform the search).
   TuningSummary run();
   /// Asks the loop to stop at its next iteration (async-signal-safe: sets a flag).
   static void request_stop();
 
+  /// The experiment's name and folder; a generated name is final once run() has started
+  /// (a suffix is added if its folder exists).
   const std::string& name() const;
   const std::filesystem::path& path() const;
   Scheduler& scheduler();
@@ -91,7 +103,11 @@ class Tuner {
 
   /// Continues an experiment from its folder (checkpoint, or journal replay if the
   /// checkpoint is missing or corrupt). Scheduler and backend are built by the caller from
-  /// metadata.json, then their states are restored.
+  /// metadata.json, as for the first run (same options and seed), then their states are
+  /// restored: from the checkpoint, and from the journal lines after it, whose scheduler
+  /// calls (suggest included) are made again in their order (docs/checkpoint.md). Takes the
+  /// folder's lock first (throws ExperimentLocked, having read and written nothing, if another
+  /// tuner runs it).
   static std::unique_ptr<Tuner> load(const std::filesystem::path& tuner_path,
                                      std::unique_ptr<Scheduler> scheduler,
                                      std::unique_ptr<Backend> backend, TunerOptions options);

@@ -8,6 +8,7 @@ running experiment) or the table is missing.
 pandas and matplotlib are imported lazily: training scripts importing ``syne_tune`` never pay
 for them.
 """
+import glob
 import json
 import os
 from pathlib import Path
@@ -239,9 +240,16 @@ def load_experiment(tuner_name: str, root: Optional[Union[str, Path]] = None,
     if _is_experiment(Path(tuner_name)):
         return _load_folder(Path(tuner_name))
     base = experiment_path(root=root)
+    # A name is looked up under the root only: "..", absolute paths and glob characters could
+    # otherwise read any folder (an explicit folder path is handled above, as the CLI does).
+    inside = (base / tuner_name).resolve()
+    if tuner_name in ("", ".") or not inside.is_relative_to(base.resolve()) or inside == base.resolve():
+        raise ValueError(f"experiment name {tuner_name!r} is not a name under {base}: use letters, "
+                         "digits, '-', '_', '.' and '/' between nested names")
     if _is_experiment(base / tuner_name):
         return _load_folder(base / tuner_name)
-    matches = sorted(p for p in base.glob(f"{tuner_name}*") if _is_experiment(p)) if base.is_dir() else []
+    pattern = glob.escape(tuner_name) + "*"
+    matches = sorted(p for p in base.glob(pattern) if _is_experiment(p)) if base.is_dir() else []
     if len(matches) == 1:
         return _load_folder(matches[0])
     if len(matches) > 1:

@@ -37,6 +37,7 @@ SlurmBackend::~SlurmBackend() {
 void SlurmBackend::set_tuner_path(const fs::path& tuner_path) {
   auto& d = *impl_;
   d.tuner_path = fs::absolute(tuner_path);
+  slurm_filename_pattern(d.tuner_path.string());  // fail now, not at the first sbatch
   std::error_code ec;
   fs::create_directories(d.tuner_path, ec);
   if (ec) throw StorageError("cannot create " + d.tuner_path.string() + ": " + ec.message());

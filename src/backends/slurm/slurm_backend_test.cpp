@@ -1,9 +1,12 @@
 // Unit tests of the parts of the SlurmBackend that need no Slurm (the real-Slurm tests are
 // tests/slurm/run.sh).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "synetune/backends/slurm_backend.hpp"
 #include "synetune/core/error.hpp"
@@ -34,6 +37,38 @@ TEST(SlurmParse, Squeue) {
 TEST(SlurmParse, ShellQuote) {
   EXPECT_EQ(shell_quote("a b"), "'a b'");
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+}
+
+// Quoted words reach sh and bash as exactly their text, and run nothing.
+TEST(SlurmParse, ShellQuoteRoundTripsHostileTextThroughRealShells) {
+  const fs::path dir = fs::temp_directory_path() / ("synetune_shell_quote_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string pwned = (dir / "pwned").string();
+  const std::vector<std::string> words = {
+      "it's", "''", "'", "$(touch " + pwned + ")", "`touch " + pwned + "`", "a\nb; touch " + pwned,
+      "x' ; touch " + pwned + " ; '", "\\", "$HOME ${PATH} !! * ? ~ # & | > <", " lead and trail ", ""};
+  for (const char* shell : {"/bin/sh", "/bin/bash"}) {
+    if (!fs::exists(shell)) continue;
+    for (const auto& w : words) {
+      const fs::path out = dir / "out";
+      const std::string cmd = std::string(shell) + " -c " + shell_quote("printf '%s' " + shell_quote(w)) + " > " +
+                              shell_quote(out.string());
+      ASSERT_EQ(std::system(cmd.c_str()), 0) << shell << " " << w;
+      std::ifstream in(out, std::ios::binary);
+      std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(got, w) << shell;
+    }
+  }
+  EXPECT_FALSE(fs::exists(pwned));
+  fs::remove_all(dir);
+}
+
+TEST(SlurmParse, FilenamePatternDoublesPercentAndRefusesBackslash) {
+  EXPECT_EQ(slurm_filename_pattern("/exp/run-%j/3/std.out"), "/exp/run-%%j/3/std.out");
+  EXPECT_EQ(slurm_filename_pattern("/a/100%%/x"), "/a/100%%%%/x");
+  EXPECT_EQ(slurm_filename_pattern("/plain/path"), "/plain/path");
+  EXPECT_THROW(slurm_filename_pattern("/a\\%j/x"), InvalidArgument);
 }
 
 TEST(SlurmBackend, RejectsMissingEntryPoint) {
@@ -67,6 +102,13 @@ TEST(SlurmBackend, SbatchArgsAndWrapper) {
   EXPECT_TRUE(has("--mem=4G"));
   EXPECT_TRUE(has("--output=" + (dir / "exp" / "3" / "std.out").string()));
   EXPECT_TRUE(has("--open-mode=append"));
+  // A tuner path with % (a tuner name like "lr-5%") names the file, not a Slurm pattern.
+  b.set_tuner_path(dir / "exp%j%x");
+  a = b.sbatch_args(3);
+  EXPECT_TRUE(has("--output=" + (dir / "exp%%j%%x" / "3" / "std.out").string()));
+  EXPECT_TRUE(has("--error=" + (dir / "exp%%j%%x" / "3" / "std.err").string()));
+  EXPECT_THROW(b.set_tuner_path(dir / "back\\slash"), InvalidArgument);
+  b.set_tuner_path(dir / "exp");
   const std::string w = b.wrapper_script(3, Json{{"lr", 0.001}, {"name", "a b"}});
   EXPECT_NE(w.find("'python3' '" + (dir / "train.py").string() + "' '--lr' '0.001' '--name' 'a b' "
                    "'--st_checkpoint_dir' '" + (dir / "exp" / "3" / "checkpoints").string() + "'"),

@@ -92,8 +92,9 @@ std::vector<std::string> SlurmBackend::Impl::sbatch_argv(TrialId id) const {
   const fs::path dir = trial_path(id);
   std::vector<std::string> a = {opt.sbatch, "--parsable",
                                 "--job-name=" + opt.job_name_prefix + "-" + std::to_string(id),
-                                "--output=" + (dir / "std.out").string(),
-                                "--error=" + (dir / "std.err").string(), "--open-mode=append",
+                                "--output=" + slurm_filename_pattern((dir / "std.out").string()),
+                                "--error=" + slurm_filename_pattern((dir / "std.err").string()),
+                                "--open-mode=append",
                                 "--chdir=" + opt.working_dir.string()};
   if (!opt.partition.empty()) a.push_back("--partition=" + opt.partition);
   if (!opt.account.empty()) a.push_back("--account=" + opt.account);

@@ -1,7 +1,9 @@
-// Parsing of Slurm client output and shell quoting (no Slurm needed; unit-tested).
+// Parsing of Slurm client output, filename patterns and shell quoting (no Slurm needed;
+// unit-tested).
 #include <sstream>
 
 #include "synetune/backends/slurm_backend.hpp"
+#include "synetune/core/error.hpp"
 
 namespace synetune {
 
@@ -43,6 +45,17 @@ bool slurm_state_is_terminal(const std::string& state) {
   for (const char* t : kTerminal)
     if (word == t) return true;
   return false;
+}
+
+std::string slurm_filename_pattern(const std::string& path) {
+  // With a backslash anywhere Slurm expands nothing and drops the backslashes, so such a path
+  // cannot be written as a pattern at all.
+  if (path.find('\\') != std::string::npos)
+    throw InvalidArgument("the path " + path + " contains a backslash, which Slurm's --output/--error "
+                          "cannot represent; use an experiment root and tuner name without '\\'");
+  std::string out;
+  for (char c : path) out += c == '%' ? std::string("%%") : std::string(1, c);
+  return out;
 }
 
 std::string shell_quote(const std::string& s) {
