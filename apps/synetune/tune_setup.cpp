@@ -53,15 +53,17 @@ Json parse_json_arg(const std::string& text, const char* flag) {
 }
 
 // Syne Tune 0.13 infers max_t from a constant of the space (max_resource_attr, else epochs,
-// max_t, max_epochs).
-std::optional<double> infer_max_t(const ConfigSpace& space, const std::string& max_resource_attr) {
+// max_t, max_epochs); only a positive integer can be a resource level.
+std::optional<std::int64_t> infer_max_t(const ConfigSpace& space, const std::string& max_resource_attr) {
   std::vector<std::string> keys;
   if (!max_resource_attr.empty()) keys.push_back(max_resource_attr);
   keys.insert(keys.end(), {"epochs", "max_t", "max_epochs"});
   for (const auto& k : keys)
     if (const auto* hp = space.find(k))
-      if (const auto* c = std::get_if<ConstantDomain>(&hp->domain); c && c->value.is_number())
-        return c->value.get<double>();
+      if (const auto* c = std::get_if<ConstantDomain>(&hp->domain); c && c->value.is_number()) {
+        const double v = c->value.get<double>();
+        if (v >= 1 && v == std::floor(v)) return static_cast<std::int64_t>(v);
+      }
   return std::nullopt;
 }
 
@@ -277,6 +279,10 @@ std::string python_package_dir() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
+    // Installed: <prefix>/bin/synetune next to <prefix>/share/synetune/python. Build tree:
+    // <source>/python in a folder above the binary.
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "synetune" / "python";
+    if (fs::exists(installed / "syne_tune" / "__init__.py")) return installed.lexically_normal().string();
     for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
       if (fs::exists(p / "python" / "syne_tune" / "__init__.py")) return (p / "python").string();
   }
@@ -318,8 +324,14 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
   problem.mode = !a.mode.empty() ? parse_mode(a.mode) : bb && a.metric.empty() ? bb->default_mode() : Mode::kMin;
   problem.resource_attr = !a.resource_attr.empty() ? a.resource_attr : bb ? bb->resource_attr() : "epoch";
   problem.max_resource_attr = a.max_resource_attr;
-  problem.max_t = a.max_t ? a.max_t : infer_max_t(space, a.max_resource_attr);
-  if (!problem.max_t && bb) problem.max_t = static_cast<double>(bb->max_resource());
+  if (a.max_t && *a.max_t != std::floor(*a.max_t)) {
+    std::ostringstream msg;
+    msg << "--max-t must be a positive integer (a resource level), got " << *a.max_t;
+    throw InvalidArgument(msg.str());
+  }
+  problem.max_t = a.max_t ? std::optional<std::int64_t>(static_cast<std::int64_t>(*a.max_t))
+                          : infer_max_t(space, a.max_resource_attr);
+  if (!problem.max_t && bb) problem.max_t = bb->max_resource();
 
   MethodSpec ms;
   ms.space = space;

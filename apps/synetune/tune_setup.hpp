@@ -52,7 +52,7 @@ struct TuneArgs {
   // multi-fidelity and method options
   std::string resource_attr;
   std::string max_resource_attr;
-  std::optional<double> max_t;
+  std::optional<double> max_t;  // as typed; ProblemSpec::max_t is its integer form
   std::optional<double> grace_period, reduction_factor;
   std::optional<std::string> type;
   std::optional<int> brackets;

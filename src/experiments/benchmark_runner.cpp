@@ -26,7 +26,7 @@ MethodSpec method_spec_for(const Blackbox& blackbox, std::uint64_t seed, Json op
   spec.problem.metric = blackbox.default_metric();
   spec.problem.mode = blackbox.default_mode();
   spec.problem.resource_attr = blackbox.resource_attr();
-  spec.problem.max_t = static_cast<double>(blackbox.max_resource());
+  spec.problem.max_t = blackbox.max_resource();
   spec.options = std::move(options);
   spec.seed = seed;
   spec.restrict_configurations = blackbox.shared_configurations();  // shared, not copied

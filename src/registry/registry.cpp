@@ -4,10 +4,7 @@
 #include <map>
 
 #include "synetune/core/error.hpp"
-#include "synetune/schedulers/fifo_scheduler.hpp"
-#include "synetune/searchers/bayesopt_searcher.hpp"
-#include "synetune/searchers/grid_searcher.hpp"
-#include "synetune/searchers/random_searcher.hpp"
+#include "synetune/methods.hpp"
 #include "registry/multi_fidelity_methods.hpp"
 
 namespace synetune {
@@ -20,16 +17,18 @@ struct Entry {
   Factory factory;
 };
 
+std::optional<std::vector<Config>> initial_points(const MethodSpec& s) {
+  if (s.points_to_evaluate.empty()) return std::nullopt;  // the searcher's default
+  return s.points_to_evaluate;
+}
+
 // GP-BO (FIFO): options are BayesOptOptions' Syne Tune names (num_init_random, ...).
-std::unique_ptr<Scheduler> make_bayesopt(const MethodSpec& s, bool constrained) {
+std::unique_ptr<Scheduler> bayesopt_entry(const MethodSpec& s, bool constrained) {
   BayesOptOptions o = BayesOptOptions::from_json(s.options);
   if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
   o.restrict_configurations = s.restrict_configurations;
-  Rng rng(derive_seed(s.seed, "searcher"));
-  std::unique_ptr<Searcher> searcher =
-      constrained ? std::make_unique<ConstrainedBayesianOptimizationSearcher>(s.space, s.problem, rng, std::move(o))
-                  : std::make_unique<BayesianOptimizationSearcher>(s.space, s.problem, rng, std::move(o));
-  return std::make_unique<FifoScheduler>(s.problem, std::move(searcher));
+  return constrained ? make_constrained_bayesopt(s.space, s.problem, std::move(o), s.seed)
+                     : make_bayesopt(s.space, s.problem, std::move(o), s.seed);
 }
 
 // Each scheduler family adds its entries here (one line per short name).
@@ -37,22 +36,20 @@ const std::vector<Entry>& entries() {
   static const std::vector<Entry> kEntries = {
       {"RandomSearch", "random search, no duplicates, midpoint first (FIFO)",
        [](const MethodSpec& s) -> std::unique_ptr<Scheduler> {
-         RandomSearcherOptions o;
+         RandomSearchOptions o;
          for (auto it = s.options.begin(); it != s.options.end(); ++it) {
            if (it.key() != "allow_duplicates" || !it->is_boolean())
              throw InvalidArgument("RandomSearch: bad option '" + it.key() +
                                    "' (known: allow_duplicates: true|false)");
            o.allow_duplicates = it->get<bool>();
          }
-         if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
+         o.points_to_evaluate = initial_points(s);
          o.restrict_configurations = s.restrict_configurations;
-         return std::make_unique<FifoScheduler>(
-             s.problem, std::make_unique<RandomSearcher>(
-                            s.space, Rng(derive_seed(s.seed, "searcher")), std::move(o)));
+         return make_random_search(s.space, s.problem, std::move(o), s.seed);
        }},
       {"GridSearch", "shuffled cartesian grid, 5 points per numeric range (FIFO)",
        [](const MethodSpec& s) -> std::unique_ptr<Scheduler> {
-         GridSearcherOptions o;
+         GridSearchOptions o;
          for (auto it = s.options.begin(); it != s.options.end(); ++it) {
            if (it.key() == "allow_duplicates" && it->is_boolean()) {
              o.allow_duplicates = it->get<bool>();
@@ -69,16 +66,14 @@ const std::vector<Entry>& entries() {
                                    "{name: count})");
            }
          }
-         if (!s.points_to_evaluate.empty()) o.points_to_evaluate = s.points_to_evaluate;
-         return std::make_unique<FifoScheduler>(
-             s.problem, std::make_unique<GridSearcher>(
-                            s.space, Rng(derive_seed(s.seed, "searcher")), std::move(o)));
+         o.points_to_evaluate = initial_points(s);
+         return make_grid_search(s.space, s.problem, std::move(o), s.seed);
        }},
       {"BayesianOptimization", "GP Bayesian optimization with EI (FIFO)",
-       [](const MethodSpec& s) { return make_bayesopt(s, false); }},
+       [](const MethodSpec& s) { return bayesopt_entry(s, false); }},
       {"ConstrainedBayesianOptimization",
        "GP-BO with EI x P(constraint <= 0), option constraint_attr (FIFO)",
-       [](const MethodSpec& s) { return make_bayesopt(s, true); }},
+       [](const MethodSpec& s) { return bayesopt_entry(s, true); }},
       // Multi-fidelity methods (Syne Tune 0.13 baselines); factories in multi_fidelity_methods.cpp.
       {"ASHA", "asynchronous successive halving, type stopping (default) or promotion",
        registry_detail::make_asha},

@@ -25,7 +25,7 @@ Decision FifoScheduler::on_trial_result(const Trial& trial, const Result& result
   searcher_->on_trial_result(trial.trial_id, trial.config, result);
   if (problem_.max_t) {
     const double t = result.get(problem_.resource_attr);
-    if (!std::isnan(t) && t >= *problem_.max_t) return Decision::kStop;
+    if (!std::isnan(t) && t >= static_cast<double>(*problem_.max_t)) return Decision::kStop;
   }
   return Decision::kContinue;
 }

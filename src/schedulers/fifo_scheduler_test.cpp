@@ -30,9 +30,7 @@ class RecordingSearcher : public Searcher {
   void load_state(const Json&) override {}
 };
 
-// Set field by field: ProblemSpec's optional members have no default initializers, so
-// designated initializers would trip -Wmissing-field-initializers.
-ProblemSpec spec(std::optional<double> max_t = std::nullopt) {
+ProblemSpec spec(std::optional<std::int64_t> max_t = std::nullopt) {
   ProblemSpec p;
   p.metric = "loss";
   p.resource_attr = "epoch";

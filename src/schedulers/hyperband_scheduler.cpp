@@ -30,15 +30,12 @@ void HyperbandOptions::validate() const {
     throw InvalidArgument("option 'grace_period' must be >= 1, got " + std::to_string(grace_period));
   if (!(reduction_factor >= 2.0))
     throw InvalidArgument("option 'reduction_factor' must be >= 2, got " + std::to_string(reduction_factor));
-  if (max_t && *max_t < 1)
-    throw InvalidArgument("option 'max_t' must be >= 1, got " + std::to_string(*max_t));
   if (brackets < 1)
     throw InvalidArgument("option 'brackets' must be >= 1, got " + std::to_string(brackets));
 }
 
 Json HyperbandOptions::to_json() const {
   Json j{{"type", to_string(type)}, {"grace_period", grace_period}, {"reduction_factor", reduction_factor}};
-  j["max_t"] = max_t ? Json(*max_t) : Json(nullptr);
   j["rung_levels"] = rung_levels;
   j["brackets"] = brackets;
   j["seed"] = seed;
@@ -46,42 +43,27 @@ Json HyperbandOptions::to_json() const {
   return j;
 }
 
-namespace {
-
-std::int64_t resolve_max_t(const HyperbandOptions& o, const ProblemSpec& p) {
+std::vector<std::int64_t> HyperbandScheduler::rung_levels_for(const ProblemSpec& problem,
+                                                             const HyperbandOptions& o) {
   o.validate();
-  if (o.max_t) return *o.max_t;
-  if (p.max_t) {
-    const double m = *p.max_t;
-    if (m < 1 || m != std::floor(m))
-      throw InvalidArgument("max_t must be a positive integer for Hyperband, got " + std::to_string(m));
-    return static_cast<std::int64_t>(m);
-  }
-  throw InvalidArgument("Hyperband needs max_t: pass option 'max_t' or set the problem's max_t");
-}
-
-std::vector<std::int64_t> checked_levels(const HyperbandOptions& o, std::int64_t max_t) {
-  auto levels = make_rung_levels(o.grace_period, o.reduction_factor, max_t, o.rung_levels);
+  auto levels = make_rung_levels(o.grace_period, o.reduction_factor, problem.require_max_t("Hyperband"), o.rung_levels);
   if (static_cast<std::size_t>(o.brackets) > levels.size() + 1)
     throw InvalidArgument("option 'brackets' = " + std::to_string(o.brackets) + " exceeds #rungs + 1 = " +
                           std::to_string(levels.size() + 1));
   return levels;
 }
 
-
-}  // namespace
-
 HyperbandScheduler::HyperbandScheduler(ProblemSpec problem, HyperbandOptions options,
                                        std::unique_ptr<Searcher> searcher)
     : problem_(std::move(problem)),
       options_(std::move(options)),
       searcher_(std::move(searcher)),
-      max_t_(resolve_max_t(options_, problem_)),
-      rungs_(checked_levels(options_, max_t_), max_t_, options_.type == HyperbandType::kPromotion, problem_.mode),
+      max_t_(problem_.require_max_t("Hyperband")),
+      rungs_(rung_levels_for(problem_, options_), max_t_, options_.type == HyperbandType::kPromotion, problem_.mode),
       bracket_probs_(default_bracket_distribution(rungs_.levels(), max_t_, options_.brackets)),
       rng_(options_.seed) {
   if (!searcher_) throw InvalidArgument("HyperbandScheduler needs a searcher");
-  options_.max_t = max_t_;
+  if (auto* listener = dynamic_cast<RungLevelsListener*>(searcher_.get())) listener->set_rung_levels(rungs_.levels());
 }
 
 std::int64_t HyperbandScheduler::first_milestone(int bracket) const {
@@ -277,8 +259,10 @@ void HyperbandScheduler::on_trial_error(const Trial& trial) {
 }
 
 Json HyperbandScheduler::metadata() const {
+  Json options = options_.to_json();
+  options["max_t"] = max_t_;  // resolved from the ProblemSpec, recorded with the options
   return Json{{"scheduler_name", "HyperbandScheduler"},
-              {"options", options_.to_json()},
+              {"options", std::move(options)},
               {"rung_levels", rungs_.levels()},
               {"searcher", searcher_->name()},
               {"metric", problem_.metric},

@@ -12,7 +12,7 @@
 namespace synetune {
 namespace {
 
-ProblemSpec spec(double max_t) {
+ProblemSpec spec(std::int64_t max_t) {
   ProblemSpec p;
   p.metric = "loss";
   p.resource_attr = "epoch";
@@ -31,7 +31,6 @@ Result res(double loss, double epoch) {
 std::unique_ptr<Scheduler> inner() {
   HyperbandOptions o;
   o.rung_levels = {1000};
-  o.max_t = 10000;
   return std::make_unique<HyperbandScheduler>(spec(10000), o, testing::test_searcher());
 }
 

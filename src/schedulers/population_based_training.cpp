@@ -25,7 +25,7 @@ void PbtOptions::validate() const {
 Json PbtOptions::to_json() const {
   return Json{{"population_size", population_size}, {"perturbation_interval", perturbation_interval},
               {"quantile_fraction", quantile_fraction}, {"resample_probability", resample_probability},
-              {"max_t", max_t ? Json(*max_t) : Json(nullptr)}, {"seed", seed}};
+              {"seed", seed}};
 }
 
 PopulationBasedTraining::PopulationBasedTraining(ConfigSpace space, ProblemSpec problem, PbtOptions options,
@@ -37,8 +37,9 @@ PopulationBasedTraining::PopulationBasedTraining(ConfigSpace space, ProblemSpec 
       rng_(options.seed) {
   options_.validate();
   if (!searcher_) throw InvalidArgument("PopulationBasedTraining needs a searcher");
-  max_t_ = options_.max_t ? *options_.max_t : problem_.max_t ? *problem_.max_t : 100.0;
-  options_.max_t = max_t_;
+  problem_.validate();
+  // Syne Tune 0.13's PBT default max_t = 100 when the problem does not give one.
+  max_t_ = problem_.max_t ? static_cast<double>(*problem_.max_t) : 100.0;
 }
 
 std::optional<TrialSuggestion> PopulationBasedTraining::suggest(TrialId next_trial_id) {
@@ -154,7 +155,9 @@ void PopulationBasedTraining::on_trial_error(const Trial& trial) {
 }
 
 Json PopulationBasedTraining::metadata() const {
-  return Json{{"scheduler_name", "PopulationBasedTraining"}, {"options", options_.to_json()},
+  Json options = options_.to_json();
+  options["max_t"] = max_t_;  // resolved from the ProblemSpec, recorded with the options
+  return Json{{"scheduler_name", "PopulationBasedTraining"}, {"options", std::move(options)},
               {"searcher", searcher_->name()}, {"metric", problem_.metric},
               {"mode", to_string(problem_.mode)}, {"resource_attr", problem_.resource_attr}};
 }

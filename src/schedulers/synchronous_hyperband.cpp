@@ -16,7 +16,6 @@ void SynchronousHyperbandOptions::validate() const {
     throw InvalidArgument("option 'grace_period' must be >= 1, got " + std::to_string(grace_period));
   if (!(reduction_factor >= 2.0))
     throw InvalidArgument("option 'reduction_factor' must be >= 2, got " + std::to_string(reduction_factor));
-  if (max_t && *max_t < 1) throw InvalidArgument("option 'max_t' must be >= 1, got " + std::to_string(*max_t));
   if (brackets && *brackets < 1)
     throw InvalidArgument("option 'brackets' must be >= 1, got " + std::to_string(*brackets));
 }
@@ -24,7 +23,6 @@ void SynchronousHyperbandOptions::validate() const {
 Json SynchronousHyperbandOptions::to_json() const {
   return Json{{"grace_period", grace_period},
               {"reduction_factor", reduction_factor},
-              {"max_t", max_t ? Json(*max_t) : Json(nullptr)},
               {"brackets", brackets ? Json(*brackets) : Json(nullptr)}};
 }
 
@@ -52,22 +50,13 @@ std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> geometric_bracke
   return out;
 }
 
-namespace {
-std::int64_t resolve_max_t(const SynchronousHyperbandOptions& o, const ProblemSpec& p) {
-  o.validate();
-  if (o.max_t) return *o.max_t;
-  if (p.max_t && *p.max_t >= 1 && *p.max_t == std::floor(*p.max_t)) return static_cast<std::int64_t>(*p.max_t);
-  throw InvalidArgument("synchronous Hyperband needs max_t as a positive integer: pass option 'max_t' or set the problem's max_t");
-}
-}  // namespace
-
 SynchronousHyperbandScheduler::SynchronousHyperbandScheduler(ProblemSpec problem,
                                                              SynchronousHyperbandOptions options,
                                                              std::unique_ptr<Searcher> searcher)
     : problem_(std::move(problem)), options_(std::move(options)), searcher_(std::move(searcher)) {
   if (!searcher_) throw InvalidArgument("SynchronousHyperbandScheduler needs a searcher");
-  max_t_ = resolve_max_t(options_, problem_);
-  options_.max_t = max_t_;
+  options_.validate();
+  max_t_ = problem_.require_max_t("synchronous Hyperband");
   bracket_rungs_ = geometric_bracket_rungs(options_.grace_period, max_t_, options_.reduction_factor,
                                            options_.brackets);
   primary_ = create_bracket();
@@ -202,8 +191,10 @@ Json SynchronousHyperbandScheduler::metadata() const {
     for (const auto& [size, level] : b) br.push_back(Json::array({size, level}));
     rungs.push_back(std::move(br));
   }
+  Json options = options_.to_json();
+  options["max_t"] = max_t_;  // resolved from the ProblemSpec, recorded with the options
   return Json{{"scheduler_name", "SynchronousGeometricHyperbandScheduler"},
-              {"options", options_.to_json()},
+              {"options", std::move(options)},
               {"bracket_rungs", std::move(rungs)},
               {"searcher", searcher_->name()},
               {"metric", problem_.metric},

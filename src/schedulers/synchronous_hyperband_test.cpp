@@ -12,7 +12,7 @@ namespace {
 
 using Rungs = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
-ProblemSpec spec(double max_t) {
+ProblemSpec spec(std::int64_t max_t) {
   ProblemSpec p;
   p.metric = "loss";
   p.resource_attr = "epoch";

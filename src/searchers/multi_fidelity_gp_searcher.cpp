@@ -22,10 +22,6 @@ void MultiFidelityGPOptions::validate() const {
   errors.check(max_size_data_for_model >= 2, "max_size_data_for_model must be >= 2");
   errors.check(resource_acq_bohb_threshold >= 1, "resource_acq_bohb_threshold must be >= 1");
   errors.check(hypertune_distribution_num_samples >= 1, "hypertune_distribution_num_samples must be >= 1");
-  errors.check(max_t >= 1, "max_t must be >= 1 (set the problem's max_t or option 'max_t')");
-  for (std::size_t i = 0; i < rung_levels.size(); ++i)
-    errors.check(rung_levels[i] >= 1 && rung_levels[i] < max_t && (i == 0 || rung_levels[i] > rung_levels[i - 1]),
-                 "rung_levels must be increasing, in [1, max_t)");
   errors.throw_if_any("multi-fidelity GP searcher");
 }
 
@@ -70,7 +66,11 @@ MultiFidelityGPOptions MultiFidelityGPOptions::from_json(const Json& j) {
 
 MultiFidelityGPSearcher::MultiFidelityGPSearcher(ConfigSpace space, ProblemSpec problem, Rng rng,
                                                  MultiFidelityGPOptions options)
-    : space_(std::move(space)), encoder_(space_), problem_(std::move(problem)), rng_(rng),
+    : space_(std::move(space)),
+      encoder_(space_),
+      problem_(std::move(problem)),
+      max_t_(problem_.require_max_t("multi-fidelity GP searcher")),
+      rng_(rng),
       options_(std::move(options)) {
   options_.validate();
   if (problem_.metric.empty()) throw InvalidArgument("multi-fidelity GP searcher: ProblemSpec.metric must be set");
@@ -90,9 +90,16 @@ MultiFidelityGPSearcher::MultiFidelityGPSearcher(ConfigSpace space, ProblemSpec 
   }
 }
 
+void MultiFidelityGPSearcher::set_rung_levels(std::vector<std::int64_t> levels) {
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    if (levels[i] < 1 || levels[i] >= max_t_ || (i > 0 && levels[i] <= levels[i - 1]))
+      throw InvalidArgument("multi-fidelity GP searcher: rung_levels must be increasing, in [1, max_t)");
+  rung_levels_ = std::move(levels);
+}
+
 double MultiFidelityGPSearcher::normalized_resource(double r) const {
-  if (options_.max_t <= 1) return 1.0;
-  return std::clamp(std::log(std::max(r, 1.0)) / std::log(static_cast<double>(options_.max_t)), 0.0, 1.0);
+  if (max_t_ <= 1) return 1.0;
+  return std::clamp(std::log(std::max(r, 1.0)) / std::log(static_cast<double>(max_t_)), 0.0, 1.0);
 }
 
 std::size_t MultiFidelityGPSearcher::num_observations() const {
@@ -219,7 +226,7 @@ std::optional<Config> MultiFidelityGPSearcher::suggest_model_based() {
     data.resource.push_back(o->resource);
     data.trial.push_back(static_cast<std::size_t>(t - trials_.data()));
   }
-  const std::int64_t first_level = options_.rung_levels.empty() ? options_.max_t : options_.rung_levels.front();
+  const std::int64_t first_level = rung_levels_.empty() ? max_t_ : rung_levels_.front();
   data.X_pending.resize(static_cast<Eigen::Index>(pending.size()), d + 1);
   data.X_configs.resize(static_cast<Eigen::Index>(configs.size() + pending.size()), d);
   for (std::size_t i = 0; i < configs.size(); ++i) data.X_configs.row(static_cast<Eigen::Index>(i)) = encode(configs[i]->config).transpose();
@@ -242,8 +249,8 @@ std::optional<Config> MultiFidelityGPSearcher::suggest_model_based() {
   if (!mo.refit || options_.opt_warmstart) mo.previous = last_hp_;
   mo.hypertune = options_.hypertune;
   mo.hypertune_num_samples = options_.hypertune_distribution_num_samples;
-  mo.levels = options_.rung_levels;
-  mo.levels.push_back(options_.max_t);
+  mo.levels = rung_levels_;
+  mo.levels.push_back(max_t_);
   mo.normalize = [this](std::int64_t r) { return normalized_resource(static_cast<double>(r)); };
   const detail::MFModel model(data, mo, rng_);
   last_theta_ = model.ensemble();

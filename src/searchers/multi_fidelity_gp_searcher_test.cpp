@@ -30,8 +30,6 @@ ProblemSpec problem() {
 
 MultiFidelityGPOptions options(bool hypertune = false) {
   MultiFidelityGPOptions o;
-  o.max_t = 27;
-  o.rung_levels = {1, 3, 9};
   o.hypertune = hypertune;
   o.opt_nstarts = 1;
   o.opt_maxiter = 20;
@@ -87,6 +85,7 @@ struct Driver {
 
 TEST(MultiFidelityGPSearcher, RandomPhaseThenModelBasedNoDuplicates) {
   MultiFidelityGPSearcher s(space(), problem(), Rng(3), options());
+  s.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
   Driver d(s);
   d.run(0, 20);
   EXPECT_EQ(d.kinds[0], "initial");  // midpoint first
@@ -111,11 +110,13 @@ TEST(MultiFidelityGPSearcher, StateRoundTripGivesSameNextSuggestion) {
       o.opt_skip_period = 2;
     }
     MultiFidelityGPSearcher a(space(), problem(), Rng(5), o);
+    a.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
     Driver d(a);
     d.run(0, 12);
     a.on_trial_add(100, space().midpoint());  // pending evaluation: fantasized
     const Json state = a.save_state();
     MultiFidelityGPSearcher b(space(), problem(), Rng(999), o);
+    b.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
     b.load_state(state);
     EXPECT_EQ(b.save_state(), state);
     for (TrialId id : {12, 13}) {  // two suggestions: one refit, one reuse in variant 2
@@ -136,6 +137,7 @@ TEST(MultiFidelityGPSearcher, RestrictedConfigurationsOnlyAndExhaustion) {
   std::set<std::string> allowed;
   for (const auto& c : list) allowed.insert(space().match_string(space().postprocess(c)));
   MultiFidelityGPSearcher s(space(), problem(), Rng(2), o);
+  s.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
   Driver d(s);
   TrialId id = 0;
   while (d.step(id)) ++id;
@@ -150,6 +152,7 @@ TEST(MultiFidelityGPSearcher, RestrictedConfigurationsOnlyAndExhaustion) {
 
 TEST(MultiFidelityGPSearcher, HyperTuneWeightsOverSupportedLevels) {
   MultiFidelityGPSearcher s(space(), problem(), Rng(4), options(true));
+  s.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
   Driver d(s);
   d.run(0, 25);
   const auto& theta = s.last_ensemble();
@@ -172,10 +175,12 @@ TEST(MultiFidelityGPSearcher, HyperTuneWeightsOverSupportedLevels) {
     EXPECT_DOUBLE_EQ(head[i], w / static_cast<double>(levels[i])) << i;
   }
   MultiFidelityGPSearcher copy(space(), problem(), Rng(9), options(true));
+  copy.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
   copy.load_state(s.save_state());
   EXPECT_EQ(copy.bracket_distribution_head(), head);
   // Without Hyper-Tune (MOBSTER) the scheduler keeps its default distribution.
   MultiFidelityGPSearcher mobster(space(), problem(), Rng(4), options(false));
+  mobster.set_rung_levels({1, 3, 9});  // as HyperbandScheduler does
   Driver m(mobster);
   m.run(0, 25);
   EXPECT_TRUE(mobster.bracket_distribution_head().empty());
@@ -202,12 +207,14 @@ TEST(MultiFidelityGPSearcherModel, RankingLossesAndWeights) {
 }
 
 TEST(MultiFidelityGPSearcher, BadOptionsThrow) {
-  auto o = options();
-  o.max_t = 0;
-  EXPECT_THROW(MultiFidelityGPSearcher(space(), problem(), Rng(1), o), InvalidArgument);
-  o = options();
-  o.rung_levels = {3, 1};
-  EXPECT_THROW(MultiFidelityGPSearcher(space(), problem(), Rng(1), o), InvalidArgument);
+  auto p = problem();
+  p.max_t = 0;
+  EXPECT_THROW(MultiFidelityGPSearcher(space(), p, Rng(1), options()), InvalidArgument);
+  p.max_t.reset();
+  EXPECT_THROW(MultiFidelityGPSearcher(space(), p, Rng(1), options()), InvalidArgument);
+  MultiFidelityGPSearcher s(space(), problem(), Rng(1), options());
+  EXPECT_THROW(s.set_rung_levels({3, 1}), InvalidArgument);
+  EXPECT_THROW(s.set_rung_levels({1, 27}), InvalidArgument);
   EXPECT_THROW(MultiFidelityGPOptions::from_json(Json{{"num_init_random", "six"}}), InvalidArgument);
 }
 

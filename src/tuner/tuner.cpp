@@ -247,7 +247,7 @@ bool Tuner::Impl::reject_bad_result(TrialRecord& rec, const Result& r, double t)
 bool Tuner::Impl::lets_trial_finish(TrialRecord& rec, Decision d, const Result& r) {
   const auto& max_t = scheduler->problem().max_t;
   if (d != Decision::kStop || !max_t || rec.reached_max_t ||
-      !(r.get(scheduler->problem().resource_attr) >= *max_t))
+      !(r.get(scheduler->problem().resource_attr) >= static_cast<double>(*max_t)))
     return false;
   rec.reached_max_t = true;
   return true;

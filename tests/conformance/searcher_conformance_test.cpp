@@ -63,8 +63,6 @@ SearcherFactory multi_fidelity(bool hypertune) {
   f.problem.max_t = 9;
   f.make = [hypertune, problem = f.problem](const ConfigSpace& space, std::uint64_t seed) {
     MultiFidelityGPOptions o;
-    o.max_t = 9;
-    o.rung_levels = {1, 3};
     o.num_init_random = 2;
     o.num_init_candidates = 40;
     o.opt_maxiter = 10;
@@ -72,7 +70,9 @@ SearcherFactory multi_fidelity(bool hypertune) {
     o.num_fantasy_samples = 5;
     o.hypertune = hypertune;
     o.hypertune_distribution_num_samples = 10;
-    return std::make_unique<MultiFidelityGPSearcher>(space, problem, Rng(seed), o);
+    auto searcher = std::make_unique<MultiFidelityGPSearcher>(space, problem, Rng(seed), o);
+    searcher->set_rung_levels({1, 3});  // as HyperbandScheduler does
+    return searcher;
   };
   f.num_observations = [](const Searcher& s) { return dynamic_cast<const MultiFidelityGPSearcher&>(s).num_observations(); };
   // As Syne Tune's GPMultiFidelitySearcher: a failed trial's earlier results stay data.

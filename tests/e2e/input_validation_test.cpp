@@ -54,7 +54,7 @@ const std::vector<BadInput> kBadInputs = {
     {{"--slurm-cpus-per-task", "-1"}, "tune", "--slurm-cpus-per-task must be an integer"},
     {{"--slurm-gpus-per-trial", "-1"}, "tune", "--slurm-gpus-per-trial must be an integer"},
     {{"--method", "ASHA", "--max-t", "0"}, "tune", "--max-t must be a number between 1 and 1000000000, got 0"},
-    {{"--method", "ASHA", "--max-t", "2.5"}, "tune", "--max-t must be a positive integer for Hyperband"},
+    {{"--method", "ASHA", "--max-t", "2.5"}, "tune", "--max-t must be a positive integer (a resource level), got 2.5"},
     {{"--method", "ASHA"}, "tune", "Hyperband needs --max-t: pass --max-t, or give the space"},
     {{"--method", "ASHA", "--max-t", "5", "--grace-period", "0"}, "tune", "--grace-period must be an integer between 1 and"},
     {{"--method", "ASHA", "--max-t", "5", "--grace-period", "10"}, "tune", "--grace-period = 10 exceeds --max-t = 5: no rung would exist"},

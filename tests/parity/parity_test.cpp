@@ -94,7 +94,7 @@ std::unique_ptr<Scheduler> build(const Json& trace, const Json& overrides = Json
   spec.problem.resource_attr = trace.at("resource_attr").get<std::string>();
   // The problem's max_t only where the trace's scheduler had one: Syne Tune's FIFOScheduler
   // under the median rule had none and continued at max_t, where ours, given max_t, stops.
-  if (trace.at("scheduler").contains("max_t")) spec.problem.max_t = trace["scheduler"]["max_t"].get<double>();
+  if (trace.at("scheduler").contains("max_t")) spec.problem.max_t = trace["scheduler"]["max_t"].get<std::int64_t>();
   spec.problem.max_resource_attr = kMaxResourceAttr;
   std::vector<Config> configs;
   for (const std::int64_t c : config_order(trace)) configs.push_back(Config{{"config_id", c}});

@@ -40,8 +40,6 @@ struct HyperbandOptions {
   std::int64_t grace_period = 1;
   /// eta: rung levels grow geometrically by this factor; >= 2.
   double reduction_factor = 3.0;
-  /// Largest resource; defaults to ProblemSpec::max_t (one of them is required).
-  std::optional<std::int64_t> max_t;
   /// Explicit rung levels (increasing, < max_t); empty = geometric.
   std::vector<std::int64_t> rung_levels;
   /// Number of brackets, 1 = ASHA; at most #rungs + 1. Bracket s skips the s lowest rungs.
@@ -56,9 +54,15 @@ struct HyperbandOptions {
 
 class HyperbandScheduler : public Scheduler {
  public:
-  /// `problem.max_resource_attr` (if non-empty) is set in each config to the level where the
-  /// script should stop (next milestone for promotion, max_t for stopping).
+  /// `problem.max_t` is required. `problem.max_resource_attr` (if non-empty) is set in each
+  /// config to the level where the script should stop (next milestone for promotion, max_t for
+  /// stopping). A searcher that is a RungLevelsListener is given the rung levels here.
   HyperbandScheduler(ProblemSpec problem, HyperbandOptions options, std::unique_ptr<Searcher> searcher);
+
+  /// The rung levels a scheduler built from `problem` and `options` uses (the one place they
+  /// are computed; factories read it to size bracket defaults). Throws InvalidArgument on bad
+  /// options, a missing max_t, or more brackets than #rungs + 1.
+  static std::vector<std::int64_t> rung_levels_for(const ProblemSpec& problem, const HyperbandOptions& options);
 
   std::optional<TrialSuggestion> suggest(TrialId next_trial_id) override;
   void on_trial_add(const Trial& trial) override;

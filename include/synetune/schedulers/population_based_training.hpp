@@ -1,7 +1,7 @@
 #pragma once
 /// Population Based Training, Syne Tune 0.13 `PopulationBasedTraining` (reference 5.6 PBT).
 /// 0.13 defaults resource_attr = "time_total_s"; here the resource comes from ProblemSpec (0.15
-/// makes `time_attr` required, same idea). max_t defaults to ProblemSpec::max_t, else 100.
+/// makes `time_attr` required, same idea). max_t is ProblemSpec::max_t, else 100.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,7 +21,6 @@ struct PbtOptions {
   double perturbation_interval = 60.0;  ///< resource between two exploit/explore checks
   double quantile_fraction = 0.25;      ///< top / bottom fraction, in [0, 0.5]
   double resample_probability = 0.25;   ///< explore: resample instead of perturbing
-  std::optional<double> max_t;          ///< default ProblemSpec::max_t, else 100
   std::uint64_t seed = 0;
   void validate() const;
   Json to_json() const;

@@ -15,8 +15,6 @@ namespace synetune {
 struct SynchronousHyperbandOptions {
   std::int64_t grace_period = 1;  ///< r_min, smallest rung level
   double reduction_factor = 3.0;  ///< eta >= 2
-  /// r_max (Syne Tune's max_resource_level); defaults to ProblemSpec::max_t.
-  std::optional<std::int64_t> max_t;
   /// Number of bracket offsets cycled through; nullopt = all (s_max + 1); 1 = successive halving.
   std::optional<int> brackets;
 
@@ -32,6 +30,7 @@ std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> geometric_bracke
 
 class SynchronousHyperbandScheduler : public Scheduler {
  public:
+  /// r_max (Syne Tune's max_resource_level) is `problem.max_t`, required.
   SynchronousHyperbandScheduler(ProblemSpec problem, SynchronousHyperbandOptions options,
                                 std::unique_ptr<Searcher> searcher);
 

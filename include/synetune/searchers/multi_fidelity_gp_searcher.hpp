@@ -75,9 +75,6 @@ struct MultiFidelityGPOptions {
   /// Hyper-Tune ensemble instead of MOBSTER's r_acq.
   bool hypertune = false;
   int hypertune_distribution_num_samples = 50;
-  /// Largest resource level (required, >= 1) and the scheduler's rung levels (< max_t).
-  std::int64_t max_t = 0;
-  std::vector<std::int64_t> rung_levels;
   /// If non-empty, only these configs are suggested (each at most once).
   ConfigList restrict_configurations = {};
 
@@ -89,9 +86,14 @@ struct MultiFidelityGPOptions {
   static const std::vector<std::string>& json_keys();
 };
 
-class MultiFidelityGPSearcher : public Searcher {
+class MultiFidelityGPSearcher : public Searcher, public RungLevelsListener {
  public:
+  /// `problem.max_t` (the largest resource level) is required. The rung levels come from the
+  /// scheduler (set_rung_levels); until then pending trials are fantasized at max_t.
   MultiFidelityGPSearcher(ConfigSpace space, ProblemSpec problem, Rng rng, MultiFidelityGPOptions options);
+
+  /// Throws InvalidArgument unless `levels` are increasing, in [1, max_t).
+  void set_rung_levels(std::vector<std::int64_t> levels) override;
 
   std::optional<Config> suggest(TrialId trial_id) override;
   void on_trial_add(TrialId trial_id, const Config& config) override;
@@ -137,6 +139,8 @@ class MultiFidelityGPSearcher : public Searcher {
   ConfigSpace space_;
   ConfigEncoder encoder_;
   ProblemSpec problem_;
+  std::int64_t max_t_;                     ///< problem_.max_t
+  std::vector<std::int64_t> rung_levels_;  ///< the scheduler's, each < max_t_
   Rng rng_;
   MultiFidelityGPOptions options_;
   std::vector<Config> initial_;

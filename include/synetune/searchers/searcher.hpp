@@ -1,25 +1,16 @@
 #pragma once
 /// Searcher: decides *which* configuration to try next. Knows nothing of time or processes.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "synetune/core/json.hpp"
+#include "synetune/core/problem_spec.hpp"
 #include "synetune/core/result.hpp"
 #include "synetune/core/types.hpp"
 
 namespace synetune {
-
-/// What is being optimised; shared by searchers and schedulers.
-struct ProblemSpec {
-  std::string metric;                   ///< name of the reported metric to optimise
-  Mode mode = Mode::kMin;               ///< Syne Tune's default is min
-  std::string resource_attr = "epoch";  ///< reported resource (epochs done, 1-based)
-  std::optional<double> max_t;          ///< largest resource level, if known
-  std::string max_resource_attr;        ///< config key telling the script how far to train
-  /// Sign so that smaller is better: +1 for min, -1 for max.
-  double sign() const { return mode == Mode::kMin ? 1.0 : -1.0; }
-};
 
 class Searcher {
  public:
@@ -45,6 +36,17 @@ class Searcher {
   /// Complete state, RNG included, such that load_state(save_state()) continues identically.
   virtual Json save_state() const = 0;
   virtual void load_state(const Json& state) = 0;
+};
+
+/// Capability of searchers that model results across resource levels (MOBSTER, Hyper-Tune).
+/// Rung levels are computed by the multi-fidelity scheduler alone, from its options and the
+/// ProblemSpec's max_t; a scheduler owning a searcher with this capability (checked once, at
+/// construction) hands them over, so that scheduler and model cannot disagree.
+class RungLevelsListener {
+ public:
+  virtual ~RungLevelsListener() = default;
+  /// The scheduler's rung levels (increasing, each < max_t), before the first suggest().
+  virtual void set_rung_levels(std::vector<std::int64_t> levels) = 0;
 };
 
 }  // namespace synetune

@@ -42,6 +42,10 @@ struct TunerOptions {
   double print_update_interval = 1.0;     ///< seconds between progress lines (0 = never)
   bool print_progress = true;
   bool print_summary = true;
+  /// Master seed of the experiment, recorded in metadata.json and the tuner checkpoint. The
+  /// Tuner draws no random numbers itself: give the same value to the method factory
+  /// (methods.hpp), which derives the searcher's and the scheduler's streams from it, and to a
+  /// simulator backend (SimulatorOptions::seed = derive_seed(seed, "simulator")).
   std::uint64_t seed = 0;
   /// After the stop criterion fires, let running trials finish instead of stopping them.
   bool wait_trial_completion_when_stopping = false;
