@@ -29,11 +29,11 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j1
 
 # The unit and component tests under AddressSanitizer + UndefinedBehaviorSanitizer (the
-# end-to-end and Slurm suites run in `make test`; they spawn many processes and are slow here).
+# end-to-end, Slurm and install suites run in `make test`; they spawn many processes and are slow here).
 test-asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSYNETUNE_SANITIZE=ON -DSYNETUNE_BUILD_BENCH=OFF >/dev/null
 	cmake --build build-asan -j$(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j1 -E 'e2e|slurm'
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j1 -E 'e2e|slurm|install'
 
 bench: build
 	./scripts/run-benchmarks.sh $(BUILD)
