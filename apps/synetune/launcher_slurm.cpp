@@ -41,6 +41,8 @@ std::string run_capture(std::vector<std::string> argv, int& rc) {
 int launch_tuning_on_slurm(const TuneArgs& args) {
   // Fail here, not in the queue, on bad flags (builds scheduler and backend, starts nothing).
   TuneSetup setup = build_tune_setup(args);
+  // As the Tuner will in the job: a method the backend cannot serve is refused here, not there.
+  check_backend_capabilities(*setup.scheduler, *setup.backend);
   const fs::path root = fs::absolute(args.experiment_root.empty() ? default_output_root()
                                                                   : fs::path(args.experiment_root));
   // The name is reserved here, by creating its folder as a new tuner would (refusing an

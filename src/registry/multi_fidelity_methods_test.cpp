@@ -45,5 +45,33 @@ TEST(MultiFidelityRegistry, UnknownOptionNamed) {
   EXPECT_THROW(make_scheduler("Hyperband", spec(Json{{"bracket_rule", 1}})), InvalidArgument);
 }
 
+
+// What each method needs of the backend (the Tuner refuses a backend that lacks it).
+TEST(MultiFidelityRegistry, DeclaresWhatEachMethodNeedsOfTheBackend) {
+  auto needs = [](const std::string& method, Json options = Json::object()) {
+    return make_scheduler(method, spec(std::move(options)))->requirements();
+  };
+  for (const char* m : {"RandomSearch", "GridSearch", "ASHA", "Hyperband", "MedianStoppingRule"}) {
+    const SchedulerRequirements r = needs(m);
+    EXPECT_FALSE(r.pause_resume) << m;
+    EXPECT_FALSE(r.warm_start) << m;
+  }
+  for (const char* m : {"ASHA", "Hyperband", "MOBSTER", "HyperTune"}) {
+    const SchedulerRequirements r = needs(m, Json{{"type", "promotion"}});
+    EXPECT_TRUE(r.pause_resume) << m;
+    EXPECT_FALSE(r.warm_start) << m;
+    EXPECT_NE(r.method.find("promotion"), std::string::npos) << r.method;
+  }
+  for (const char* m : {"SyncHyperband", "SyncSH"}) {
+    const SchedulerRequirements r = needs(m);
+    EXPECT_TRUE(r.pause_resume) << m;
+    EXPECT_NE(r.method.find(m), std::string::npos) << r.method;
+  }
+  const SchedulerRequirements pbt = needs("PBT");
+  EXPECT_TRUE(pbt.warm_start);
+  EXPECT_FALSE(pbt.pause_resume);  // stops bottom trials, never pauses them
+  EXPECT_NE(pbt.method.find("PBT"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace synetune

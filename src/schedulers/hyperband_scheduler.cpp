@@ -258,6 +258,14 @@ void HyperbandScheduler::on_trial_error(const Trial& trial) {
   searcher_->on_trial_error(trial.trial_id);
 }
 
+SchedulerRequirements HyperbandScheduler::requirements() const {
+  if (!promotion()) return {};  // stopping type: a trial runs on or is stopped, never paused
+  return {.pause_resume = true,
+          .warm_start = false,
+          .method = "promotion-type HyperbandScheduler (ASHA, Hyperband, MOBSTER or Hyper-Tune with "
+                    "type=promotion)"};
+}
+
 Json HyperbandScheduler::metadata() const {
   Json options = options_.to_json();
   options["max_t"] = max_t_;  // resolved from the ProblemSpec, recorded with the options

@@ -154,6 +154,12 @@ void PopulationBasedTraining::on_trial_error(const Trial& trial) {
   searcher_->on_trial_error(trial.trial_id);
 }
 
+SchedulerRequirements PopulationBasedTraining::requirements() const {
+  // Only warm starts: a bottom trial is stopped (never paused) and replaced by a new trial
+  // that starts from a top trial's checkpoint.
+  return {.pause_resume = false, .warm_start = true, .method = "PopulationBasedTraining (PBT)"};
+}
+
 Json PopulationBasedTraining::metadata() const {
   Json options = options_.to_json();
   options["max_t"] = max_t_;  // resolved from the ProblemSpec, recorded with the options

@@ -184,6 +184,12 @@ void SynchronousHyperbandScheduler::on_trial_error(const Trial& trial) {
   on_slot_result(p, trial.trial_id, std::numeric_limits<double>::quiet_NaN());
 }
 
+SchedulerRequirements SynchronousHyperbandScheduler::requirements() const {
+  return {.pause_resume = true,
+          .warm_start = false,
+          .method = "SynchronousGeometricHyperbandScheduler (SyncHyperband or SyncSH)"};
+}
+
 Json SynchronousHyperbandScheduler::metadata() const {
   Json rungs = Json::array();
   for (const auto& b : bracket_rungs_) {

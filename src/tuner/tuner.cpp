@@ -136,6 +136,7 @@ Tuner::Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> back
   if (options.n_workers < 1)
     throw InvalidArgument("n_workers must be >= 1 (got " + std::to_string(options.n_workers) + ")");
   if (options.max_failures < 0) throw InvalidArgument("max_failures must be >= 0");
+  check_backend_capabilities(*scheduler, *backend);
   impl_->scheduler = std::move(scheduler);
   impl_->backend = std::move(backend);
   impl_->opts = std::move(options);

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/results_table.hpp"
 
@@ -52,8 +53,9 @@ class FakeBackend : public Backend {
   }
   double now() const override { return now_; }
   void stop_all() override { queue_.clear(); }
-  BackendCapabilities capabilities() const override { return {true, true, true}; }
+  BackendCapabilities capabilities() const override { return caps; }
   std::string name() const override { return "FakeBackend"; }
+  BackendCapabilities caps{.pause_resume = true, .warm_start = true, .simulated_time = true};
 
  private:
   void schedule(TrialId id, const Config& config, int from) {
@@ -113,6 +115,8 @@ class FakeScheduler : public Scheduler {
   }
   void on_trial_complete(const Trial& t, const Result&) override { completed.push_back(t.trial_id); }
   void on_trial_error(const Trial& t) override { errors.push_back(t.trial_id); }
+  SchedulerRequirements requirements() const override { return needs; }
+  SchedulerRequirements needs;
   const ProblemSpec& problem() const override { return spec; }
   Json metadata() const override { return {{"scheduler_name", "FakeScheduler"}}; }
   Json save_state() const override {
@@ -167,6 +171,65 @@ TEST_F(TunerTest, StopsAfterMaxNumTrialsStartedStrictly) {
   EXPECT_EQ(sum.best_trial_id, 2);
   EXPECT_DOUBLE_EQ(sum.best_metric, 8.0);
   EXPECT_EQ(sum.status.num_trials_running, 0);
+}
+
+// The error names the method, the backend and what is missing, before anything runs.
+std::string wiring_error(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,
+                         const TunerOptions& o) {
+  try {
+    Tuner tuner(std::move(scheduler), std::move(backend), o);
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(TunerTest, RefusesABackendThatCannotPauseForASchedulerThatPauses) {
+  auto sched = std::make_unique<FakeScheduler>();
+  sched->pause_at_2 = true;
+  sched->needs = {.pause_resume = true, .warm_start = false, .method = "promotion-type FakeHyperband"};
+  auto backend = std::make_unique<FakeBackend>();
+  backend->caps.pause_resume = false;
+  const std::string msg = wiring_error(std::move(sched), std::move(backend), options());
+  EXPECT_NE(msg.find("promotion-type FakeHyperband cannot run on FakeBackend"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("pause_resume is false"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("warm_start"), std::string::npos) << msg;  // only what is missing
+  EXPECT_FALSE(std::filesystem::exists(root_ / "exp"));  // no folder, no trial
+}
+
+TEST_F(TunerTest, RefusesABackendThatCannotWarmStartForASchedulerThatDoes) {
+  auto sched = std::make_unique<FakeScheduler>();
+  sched->needs = {.pause_resume = true, .warm_start = true, .method = ""};
+  auto backend = std::make_unique<FakeBackend>();
+  backend->caps = {.pause_resume = false, .warm_start = false, .simulated_time = true};
+  const std::string msg = wiring_error(std::move(sched), std::move(backend), options());
+  // No method text: the scheduler's metadata name stands in.
+  EXPECT_NE(msg.find("FakeScheduler cannot run on FakeBackend"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("pause_resume is false"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("warm_start is false"), std::string::npos) << msg;
+  // A resume is wired the same way.
+  auto sched2 = std::make_unique<FakeScheduler>();
+  sched2->needs.warm_start = true;
+  auto backend2 = std::make_unique<FakeBackend>();
+  backend2->caps.warm_start = false;
+  EXPECT_THROW(Tuner::load(root_ / "exp", std::move(sched2), std::move(backend2), options()), InvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(root_ / "exp"));
+}
+
+TEST_F(TunerTest, RunsWhenTheBackendHasWhatTheSchedulerNeeds) {
+  // A scheduler that needs nothing runs on a backend that offers nothing ...
+  auto backend = std::make_unique<FakeBackend>();
+  backend->caps = {.pause_resume = false, .warm_start = false, .simulated_time = true};
+  auto o = options();
+  o.stop_criterion.max_num_trials_started = 1;
+  EXPECT_NO_THROW(Tuner(std::make_unique<FakeScheduler>(), std::move(backend), o).run());
+  // ... and a pausing one on a backend that can pause.
+  auto sched = std::make_unique<FakeScheduler>();
+  sched->pause_at_2 = true;
+  sched->needs.pause_resume = true;
+  o.tuner_name = "exp2";
+  Tuner tuner(std::move(sched), std::make_unique<FakeBackend>(), o);
+  EXPECT_GE(tuner.run().status.num_trials_started, 1);
 }
 
 TEST_F(TunerTest, DecisionsReachBackendAndJournal) {

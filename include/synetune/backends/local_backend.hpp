@@ -15,17 +15,14 @@
 #include <vector>
 
 #include "synetune/backends/backend.hpp"
+#include "synetune/backends/trial_command.hpp"
 
 namespace synetune {
 
-struct LocalBackendOptions {
-  /// Training program. `.py` files run through `python`; anything else is executed directly
-  /// (must be executable). Must exist (checked by the constructor).
-  std::filesystem::path entry_point;
-  /// Interpreter for `.py` entry points (a name looked up on PATH, or a path).
-  std::string python = "python3";
-  /// Extra arguments placed right after the entry point, before the config arguments.
-  std::vector<std::string> extra_args;
+/// The launch itself (entry point, interpreter, extra arguments and variables, our Python
+/// package, working directory) is the TrialCommandOptions base; make_trial_command() builds
+/// each trial's command from it.
+struct LocalBackendOptions : TrialCommandOptions {
   /// Delete a trial's `checkpoints/` when it completes or is stopped, and all at stop_all().
   bool delete_checkpoints = false;
   /// GPUs given to each trial via CUDA_VISIBLE_DEVICES (only when >= 2 GPUs are usable);
@@ -37,17 +34,7 @@ struct LocalBackendOptions {
   std::optional<std::vector<int>> visible_gpus_override;
   /// Seconds between SIGTERM and SIGKILL when a trial is stopped or paused.
   double kill_grace_period = 5.0;
-  /// Variables added to (overriding) the environment of every trial.
-  std::map<std::string, std::string> extra_env;
-  /// Our `python/` folder (holding the pure-Python `syne_tune` package); put in front of
-  /// PYTHONPATH only if the interpreter cannot import a real `syne_tune` without it.
-  std::filesystem::path python_package_dir;
 };
-
-/// Python's `str(value)` for a config value as passed on the command line: ints as ints,
-/// floats in shortest round-trip repr (`0.001`, `1e-05`), strings verbatim, `True`/`False`,
-/// `None`; lists and objects as compact JSON.
-std::string format_cli_value(const Json& value);
 
 /// Syne Tune's GPU choice for a new trial: free GPUs first (fewest past assignments first),
 /// then, if more are needed, busy ones with the fewest past assignments. Indices are into
@@ -94,7 +81,7 @@ class LocalBackend : public Backend {
   /// previous tuner left running of these trials (`<trial>/pid`), so the tuner restarts them.
   std::vector<TrialId> reattach(const std::vector<TrialId>& running) override;
 
-  /// The argv a trial is started with (interpreter, entry, extra args, config, checkpoint dir).
+  /// The argv a trial is started with (make_trial_command's, for this trial's folder).
   std::vector<std::string> trial_argv(TrialId trial_id, const Config& config) const;
   /// Folder of a trial.
   std::filesystem::path trial_path(TrialId trial_id) const;

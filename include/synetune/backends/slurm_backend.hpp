@@ -18,19 +18,16 @@
 #include <vector>
 
 #include "synetune/backends/backend.hpp"
+#include "synetune/backends/trial_command.hpp"
 
 namespace synetune {
 
-struct SlurmBackendOptions {
-  /// Training program, as for LocalBackendOptions (`.py` runs through `python`).
-  std::filesystem::path entry_point;
-  std::string python = "python3";
-  std::vector<std::string> extra_args;
-  std::map<std::string, std::string> extra_env;
-  std::filesystem::path python_package_dir;
-  /// Working directory of the jobs (default: the tuner's current directory).
-  std::filesystem::path working_dir;
-
+/// The launch (entry point, interpreter, extra arguments and variables, our Python package,
+/// working directory: default the tuner's current directory) is the TrialCommandOptions
+/// base, as for the LocalBackend: both run the command make_trial_command() builds. The job
+/// gets the command's environment through sbatch (`--export=ALL`, Slurm's default), plus
+/// PYTHONUNBUFFERED=1 unless set, so that prints reach std.out when they happen.
+struct SlurmBackendOptions : TrialCommandOptions {
   // sbatch resources; empty / 0 = not passed (cluster default).
   std::string partition;
   std::string account;
@@ -85,7 +82,8 @@ class SlurmBackend : public Backend {
 
   /// The sbatch command line for a trial's job (without the wrapper path).
   std::vector<std::string> sbatch_args(TrialId trial_id) const;
-  /// Text of the wrapper script for a trial.
+  /// Text of the wrapper script for a trial: make_trial_command's argv, each word quoted by
+  /// shell_quote(), then the line that records the exit code.
   std::string wrapper_script(TrialId trial_id, const Config& config) const;
   /// Slurm job ids of a trial, oldest first.
   std::vector<std::string> job_ids(TrialId trial_id) const;

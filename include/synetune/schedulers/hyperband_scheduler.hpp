@@ -70,6 +70,8 @@ class HyperbandScheduler : public Scheduler {
   void on_trial_complete(const Trial& trial, const Result& last_result) override;
   void on_trial_error(const Trial& trial) override;
 
+  /// Promotion type: pause and resume (trials wait at rungs until promoted).
+  SchedulerRequirements requirements() const override;
   const ProblemSpec& problem() const override { return problem_; }
   Json metadata() const override;
   Json save_state() const override;

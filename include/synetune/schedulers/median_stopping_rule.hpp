@@ -34,6 +34,8 @@ class MedianStoppingRule : public Scheduler {
   void on_trial_error(const Trial& trial) override { inner_->on_trial_error(trial); }
   void on_trial_remove(const Trial& trial) override { inner_->on_trial_remove(trial); }
 
+  /// The wrapped scheduler's: this rule itself only stops trials.
+  SchedulerRequirements requirements() const override { return inner_->requirements(); }
   const ProblemSpec& problem() const override { return inner_->problem(); }
   std::vector<std::string> metric_names() const override { return inner_->metric_names(); }
   Json metadata() const override;

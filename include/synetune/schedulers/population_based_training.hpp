@@ -37,6 +37,8 @@ class PopulationBasedTraining : public Scheduler {
   void on_trial_complete(const Trial& trial, const Result& last_result) override;
   void on_trial_error(const Trial& trial) override;
 
+  /// Warm start: the exploit step starts a new trial from a top trial's checkpoint.
+  SchedulerRequirements requirements() const override;
   const ProblemSpec& problem() const override { return problem_; }
   Json metadata() const override;
   Json save_state() const override;

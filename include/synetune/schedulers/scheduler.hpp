@@ -12,6 +12,19 @@
 
 namespace synetune {
 
+/// What a scheduler needs of the backend that runs its trials. The Tuner compares it with
+/// BackendCapabilities when it is built, before any trial starts: a mismatch found later
+/// would surface only hours into tuning (retrained epochs, a PBT that never exploits).
+struct SchedulerRequirements {
+  /// It pauses trials (Decision::kPause) and resumes them later (ResumeTrial).
+  bool pause_resume = false;
+  /// It starts trials from another trial's checkpoint (StartTrial::warm_start_from).
+  bool warm_start = false;
+  /// The method as an error message names it when a requirement is not met, e.g.
+  /// "promotion-type HyperbandScheduler (ASHA, Hyperband, MOBSTER or Hyper-Tune)".
+  std::string method;
+};
+
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
@@ -27,6 +40,10 @@ class Scheduler {
   virtual void on_trial_error(const Trial& trial) = 0;
   /// The trial was paused or stopped by this scheduler's decision.
   virtual void on_trial_remove(const Trial& trial) { (void)trial; }
+
+  /// What this scheduler needs of the backend (checked by the Tuner). Default: nothing
+  /// beyond starting and stopping trials, which every backend does.
+  virtual SchedulerRequirements requirements() const { return {}; }
 
   virtual const ProblemSpec& problem() const = 0;
   /// Metric names this scheduler optimises (for metadata.json); first is the main one.

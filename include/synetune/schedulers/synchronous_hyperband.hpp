@@ -40,6 +40,8 @@ class SynchronousHyperbandScheduler : public Scheduler {
   void on_trial_complete(const Trial& trial, const Result& last_result) override;
   void on_trial_error(const Trial& trial) override;
 
+  /// Pause and resume: every trial waits at its rung until the rung is full.
+  SchedulerRequirements requirements() const override;
   const ProblemSpec& problem() const override { return problem_; }
   Json metadata() const override;
   Json save_state() const override;

@@ -28,7 +28,9 @@
 ///  - the same seed gives the same decisions (trace), different seeds different ones;
 ///  - load_state(save_state()) mid-run, through the checkpoint text (append_state), into a
 ///    scheduler built with another seed continues exactly as the uninterrupted run;
-///  - suggested configs (new trials and resumes' new configs) lie inside the space.
+///  - suggested configs (new trials and resumes' new configs) lie inside the space;
+///  - requirements() is truthful: without pause_resume no pause decision and no resume,
+///    without warm_start no warm-started trial (the Tuner trusts it to pick backends).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -202,6 +204,25 @@ inline Failure check_scheduler_suggestions_in_space(const SchedulerFactory& f, s
   return std::nullopt;
 }
 
+/// What the scheduler does stays within what requirements() declares of the backend.
+inline Failure check_scheduler_requirements_truthful(const SchedulerFactory& f, std::uint64_t seed = 10) {
+  auto s = f.make(seed);
+  const SchedulerRequirements need = s->requirements();
+  SimDriver d(*s, f.workers, seed, false, 0.02);
+  d.run(f.steps, f.max_resource);
+  if (!need.pause_resume) {
+    for (const auto& dec : d.decisions())
+      if (dec.d == Decision::kPause)
+        return "paused trial " + std::to_string(dec.id) + " but requirements().pause_resume is false";
+    if (!d.resumes.empty())
+      return "resumed trial " + std::to_string(d.resumes[0].first) + " but requirements().pause_resume is false";
+  }
+  if (!need.warm_start)
+    for (const auto& [id, from] : d.starts)
+      if (from) return "warm-started trial " + std::to_string(id) + " but requirements().warm_start is false";
+  return std::nullopt;
+}
+
 class SchedulerConformance : public ::testing::TestWithParam<SchedulerFactory> {};
 
 TEST_P(SchedulerConformance, EveryTrialReachesOneTerminalState) { SYNETUNE_EXPECT_CONFORMS(check_scheduler_lifecycle(GetParam())); }
@@ -212,5 +233,6 @@ TEST_P(SchedulerConformance, SameSeedSameDecisions) { SYNETUNE_EXPECT_CONFORMS(c
 TEST_P(SchedulerConformance, DifferentSeedDifferentDecisions) { SYNETUNE_EXPECT_CONFORMS(check_scheduler_different_seed(GetParam())); }
 TEST_P(SchedulerConformance, SaveLoadMidRunContinuesIdentically) { SYNETUNE_EXPECT_CONFORMS(check_scheduler_save_load(GetParam())); }
 TEST_P(SchedulerConformance, SuggestionsInsideSpace) { SYNETUNE_EXPECT_CONFORMS(check_scheduler_suggestions_in_space(GetParam())); }
+TEST_P(SchedulerConformance, RequirementsTruthful) { SYNETUNE_EXPECT_CONFORMS(check_scheduler_requirements_truthful(GetParam())); }
 
 }  // namespace synetune::testing

@@ -75,6 +75,13 @@ std::filesystem::path default_output_root();
 /// truncated to fit 63 characters.
 std::string name_from_base(const std::string& base);
 
+/// Throws InvalidArgument, naming the method, the backend and what the backend lacks, if
+/// `scheduler.requirements()` asks for something `backend.capabilities()` does not offer
+/// (e.g. promotion-type ASHA on a backend that cannot pause and resume). The Tuner calls it
+/// when constructed, so a mismatch stops the tuning before any trial starts; a launcher can
+/// call it even earlier.
+void check_backend_capabilities(const Scheduler& scheduler, const Backend& backend);
+
 class Tuner {
  public:
   Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,

@@ -21,7 +21,7 @@
 
 #include "backends/local/metric_line_parser.hpp"
 #include "backends/local/process.hpp"
-#include "backends/local/trial_environment.hpp"
+#include "backends/local/gpu_rotation.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/reporter.hpp"
 
@@ -102,7 +102,9 @@ struct LocalBackend::Impl {
   std::unordered_map<TrialId, Proc*> active;  // current, reporting process per trial
   std::vector<TrialId> started;                // every trial id seen, for delete_checkpoints
   std::vector<BackendEvent> pending;           // spawn failures, delivered by the next wait()
-  std::optional<local::TrialEnvironment> env;  // built at the first start (runs python, nvidia-smi)
+  // Built at the first start, not in the constructor: they run python and nvidia-smi.
+  std::optional<local::GpuRotation> gpus;
+  std::optional<TrialCommandOptions> launch;  // opt's, our Python package resolved
   Json pending_gpu_state;
   std::vector<char> buf = std::vector<char>(1 << 16);
   std::vector<Json> metrics_tmp;  // reused across reads: no allocation per line
@@ -116,12 +118,11 @@ struct LocalBackend::Impl {
     std::cerr << "LocalBackend: trial " << id << ": " << msg << '\n';
   }
 
-  local::TrialEnvironment& environment() {
-    if (!env) {
-      env.emplace(opt);
-      if (!pending_gpu_state.is_null()) env->load_gpu_state(pending_gpu_state);
-    }
-    return *env;
+  void prepare_launches() {
+    if (launch) return;
+    launch = resolve_python_package(opt);
+    gpus.emplace(opt);
+    if (!pending_gpu_state.is_null()) gpus->load_state(pending_gpu_state);
   }
 
   // `<trial>/pid`: the trial's process group and its start time, so that a later tuner (a
@@ -141,20 +142,23 @@ struct LocalBackend::Impl {
     p.fds[kind] = -1;
   }
 
-  void spawn(TrialId id, const Config& config, const std::vector<std::string>& argv) {
-    auto& e = environment();
+  void spawn(TrialId id, const Config& config) {
+    prepare_launches();
     auto p = std::make_unique<Proc>();
     p->trial_id = id;
-    std::vector<std::string> envv = e.for_trial(p->gpus);
+    p->gpus = gpus->allocate();
     const fs::path dir = trial_path(id);
+    const TrialCommand cmd = make_trial_command(*launch, config, dir, gpus->physical(p->gpus));
+    const std::vector<std::string>& argv = cmd.argv;
     p->files[0] = ::open((dir / "std.out").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     p->files[1] = ::open((dir / "std.err").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     local::SpawnedProcess sp;
-    int rc = local::spawn_process(argv, envv, /*search_path=*/argv[0].find('/') == std::string::npos, sp);
+    int rc = local::spawn_process(argv, cmd.env, /*search_path=*/argv[0].find('/') == std::string::npos, sp,
+                                  cmd.working_dir.string());
     if (rc != 0) {
       for (int f : p->files)
         if (f >= 0) ::close(f);
-      e.release(p->gpus);
+      gpus->release(p->gpus);
       BackendEvent ev;
       ev.kind = BackendEvent::Kind::kFailed;
       ev.trial_id = id;
@@ -165,7 +169,6 @@ struct LocalBackend::Impl {
       pending.push_back(std::move(ev));
       return;
     }
-    (void)config;
     record_process(dir, sp.pid);
     p->pid = sp.pid;
     p->fds[kPidfd] = sp.pidfd;
@@ -261,7 +264,7 @@ struct LocalBackend::Impl {
     } catch (const StorageError& e) {
       warn(p.trial_id, e.what());
     }
-    if (env) env->release(p.gpus);
+    if (gpus) gpus->release(p.gpus);
     auto it = active.find(p.trial_id);
     if (it != active.end() && it->second == &p) active.erase(it);
     const bool ok = r == p.pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -358,15 +361,12 @@ struct LocalBackend::Impl {
 };
 
 LocalBackend::LocalBackend(LocalBackendOptions options) : impl_(std::make_unique<Impl>()) {
-  if (options.entry_point.empty() || !fs::exists(options.entry_point))
-    throw InvalidArgument("LocalBackend: entry point '" + options.entry_point.string() +
-                          "' does not exist; pass the path of your training script");
+  validate_trial_command_options(options, "LocalBackend");
   if (options.num_gpus_per_trial < 1)
     throw InvalidArgument("LocalBackend: num_gpus_per_trial must be >= 1, got " +
                           std::to_string(options.num_gpus_per_trial));
   if (!(options.kill_grace_period >= 0))
     throw InvalidArgument("LocalBackend: kill_grace_period must be >= 0 seconds");
-  if (options.python.empty()) throw InvalidArgument("LocalBackend: python must not be empty");
   impl_->opt = std::move(options);
   impl_->epfd = ::epoll_create1(EPOLL_CLOEXEC);
   if (impl_->epfd < 0) throw BackendError(std::string("epoll_create1: ") + std::strerror(errno));
@@ -390,25 +390,7 @@ void LocalBackend::set_tuner_path(const fs::path& tuner_path) {
 fs::path LocalBackend::trial_path(TrialId trial_id) const { return impl_->trial_path(trial_id); }
 
 std::vector<std::string> LocalBackend::trial_argv(TrialId trial_id, const Config& config) const {
-  const auto& o = impl_->opt;
-  std::vector<std::string> argv;
-  std::string entry = o.entry_point.string();
-  if (o.entry_point.extension() == ".py") {
-    argv.push_back(o.python);
-  } else if (entry.find('/') == std::string::npos) {
-    entry = "./" + entry;  // run the file itself, never a PATH namesake
-  }
-  argv.push_back(entry);
-  argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
-  if (config.is_object())
-    for (auto it = config.begin(); it != config.end(); ++it) {
-      if (it.key() == "st_checkpoint_dir") continue;
-      argv.push_back("--" + it.key());
-      argv.push_back(format_cli_value(it.value()));
-    }
-  argv.push_back("--st_checkpoint_dir");
-  argv.push_back((impl_->trial_path(trial_id) / "checkpoints").string());
-  return argv;
+  return make_trial_command(impl_->opt, config, impl_->trial_path(trial_id)).argv;
 }
 
 void LocalBackend::start(TrialId trial_id, const Config& config,
@@ -433,7 +415,7 @@ void LocalBackend::start(TrialId trial_id, const Config& config,
   }
   write_file(dir / "config.json", python_json_dumps(config));
   d.started.push_back(trial_id);
-  d.spawn(trial_id, config, trial_argv(trial_id, config));
+  d.spawn(trial_id, config);
 }
 
 void LocalBackend::pause(TrialId trial_id) { impl_->silence(trial_id, /*is_stop=*/false); }
@@ -463,7 +445,7 @@ void LocalBackend::resume(TrialId trial_id, const Config& config) {
   write_file(dir / "config.json", python_json_dumps(config));
   if (std::find(d.started.begin(), d.started.end(), trial_id) == d.started.end())
     d.started.push_back(trial_id);
-  d.spawn(trial_id, config, trial_argv(trial_id, config));
+  d.spawn(trial_id, config);
 }
 
 std::vector<BackendEvent> LocalBackend::wait(double deadline) {
@@ -554,13 +536,13 @@ BackendCapabilities LocalBackend::capabilities() const {
 
 Json LocalBackend::save_state() const {
   Json s = Json::object();
-  if (impl_->env) s["gpus"] = impl_->env->gpu_state();
+  if (impl_->gpus) s["gpus"] = impl_->gpus->state();
   return s;
 }
 
 void LocalBackend::load_state(const Json& state) {
   if (!state.is_object() || !state.contains("gpus")) return;
-  if (impl_->env) impl_->env->load_gpu_state(state["gpus"]);
+  if (impl_->gpus) impl_->gpus->load_state(state["gpus"]);
   else impl_->pending_gpu_state = state["gpus"];
 }
 

@@ -36,22 +36,6 @@ struct Fixture {
   fs::path trial(TrialId id) const { return backend->trial_path(id); }
 };
 
-TEST(LocalBackend, FormatsValuesLikePythonStr) {
-  EXPECT_EQ(format_cli_value(3), "3");
-  EXPECT_EQ(format_cli_value(-3), "-3");
-  EXPECT_EQ(format_cli_value(0.001), "0.001");
-  EXPECT_EQ(format_cli_value(1e-05), "1e-05");
-  EXPECT_EQ(format_cli_value(1e16), "1e+16");
-  EXPECT_EQ(format_cli_value(1e15), "1000000000000000.0");
-  EXPECT_EQ(format_cli_value(2.0), "2.0");
-  EXPECT_EQ(format_cli_value(-0.5), "-0.5");
-  EXPECT_EQ(format_cli_value(0.1), "0.1");
-  EXPECT_EQ(format_cli_value(true), "True");
-  EXPECT_EQ(format_cli_value(nullptr), "None");
-  EXPECT_EQ(format_cli_value("a b"), "a b");
-  EXPECT_EQ(format_cli_value(Json::parse(R"([1, 2.5, "x"])")), R"([1,2.5,"x"])");
-}
-
 TEST(LocalBackend, PassesArgvWithoutShellQuoting) {
   Fixture f("for a in \"$@\"; do echo \"ARG:$a\"; done\n");
   Config c = {{"lr", 1e-05}, {"name", "a b  c"}, {"neg", -3}, {"layers", Json::array({1, 2})},

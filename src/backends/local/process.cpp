@@ -47,7 +47,7 @@ int open_pidfd(pid_t pid) {
 }
 
 int spawn_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                  bool search_path, SpawnedProcess& out) {
+                  bool search_path, SpawnedProcess& out, const std::string& cwd) {
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
   if (::pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno;
@@ -66,6 +66,8 @@ int spawn_process(const std::vector<std::string>& argv, const std::vector<std::s
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);  // dup2 clears close-on-exec
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  // In the child, before exec: the tuner's own directory never changes (glibc >= 2.29).
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // Own process group (pgid = pid), so stop/pause can signal the whole tree. Default signal

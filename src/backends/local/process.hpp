@@ -16,10 +16,11 @@ struct SpawnedProcess {
 };
 
 /// Starts `argv` with environment `env` ("K=V" strings), stdin from /dev/null, in its own
-/// process group. `search_path`: look argv[0] up on PATH (for an interpreter name).
-/// Returns 0 or the errno of the failure (e.g. ENOENT, EACCES); nothing leaks on failure.
+/// process group, in directory `cwd` (empty: ours). `search_path`: look argv[0] up on PATH
+/// (for an interpreter name). Returns 0 or the errno of the failure (e.g. ENOENT, EACCES);
+/// nothing leaks on failure.
 int spawn_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                  bool search_path, SpawnedProcess& out);
+                  bool search_path, SpawnedProcess& out, const std::string& cwd = "");
 
 /// pidfd_open(2); -1 if unsupported.
 int open_pidfd(pid_t pid);

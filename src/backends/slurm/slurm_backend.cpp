@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "backends/slurm/slurm_jobs.hpp"
-#include "synetune/backends/local_backend.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/reporter.hpp"
 
@@ -14,15 +14,17 @@ using slurm::Job;
 
 SlurmBackend::SlurmBackend(SlurmBackendOptions options)
     : impl_(std::make_unique<Impl>()) {
-  if (options.entry_point.empty() || !fs::exists(options.entry_point))
-    throw InvalidArgument("SlurmBackend: entry point '" + options.entry_point.string() +
-                          "' does not exist; pass the path of your training script");
   if (options.cpus_per_task < 0 || options.gpus_per_trial < 0 || options.max_jobs < 0)
     throw InvalidArgument("SlurmBackend: cpus_per_task, gpus_per_trial and max_jobs must be >= 0");
   if (!(options.status_interval > 0) || !(options.file_poll_interval > 0))
     throw InvalidArgument("SlurmBackend: status_interval and file_poll_interval must be > 0 seconds");
+  // sbatch --chdir needs a directory; a relative entry point is resolved against it.
   if (options.working_dir.empty()) options.working_dir = fs::current_path();
   options.working_dir = fs::absolute(options.working_dir);
+  validate_trial_command_options(options, "SlurmBackend");
+  // Prints must reach std.out as they happen, not at exit (std.out is a file on the node).
+  if (!std::getenv("PYTHONUNBUFFERED") && !options.extra_env.count("PYTHONUNBUFFERED"))
+    options.extra_env["PYTHONUNBUFFERED"] = "1";
   impl_->opt = std::move(options);
   impl_->init();
 }
@@ -41,13 +43,6 @@ void SlurmBackend::set_tuner_path(const fs::path& tuner_path) {
   std::error_code ec;
   fs::create_directories(d.tuner_path, ec);
   if (ec) throw StorageError("cannot create " + d.tuner_path.string() + ": " + ec.message());
-  // The LocalBackend builds the argv, so both backends pass exactly the same arguments.
-  LocalBackendOptions lo;
-  lo.entry_point = d.opt.entry_point;
-  lo.python = d.opt.python;
-  lo.extra_args = d.opt.extra_args;
-  d.argv_builder = std::make_unique<LocalBackend>(lo);
-  d.argv_builder->set_tuner_path(d.tuner_path);
 }
 
 std::vector<std::string> SlurmBackend::sbatch_args(TrialId trial_id) const {
@@ -56,15 +51,23 @@ std::vector<std::string> SlurmBackend::sbatch_args(TrialId trial_id) const {
 
 std::string SlurmBackend::wrapper_script(TrialId trial_id, const Config& config) const {
   auto& d = *impl_;
-  if (!d.argv_builder) throw InvalidArgument("SlurmBackend: call set_tuner_path() first");
+  if (d.tuner_path.empty()) throw InvalidArgument("SlurmBackend: call set_tuner_path() first");
+  return d.wrapper(trial_id, make_trial_command(d.opt, config, d.trial_path(trial_id)).argv);
+}
+
+TrialCommand SlurmBackend::Impl::command(TrialId id, const Config& config) {
+  if (!launch) launch = resolve_python_package(opt);
+  return make_trial_command(*launch, config, trial_path(id));
+}
+
+std::string SlurmBackend::Impl::wrapper(TrialId id, const std::vector<std::string>& argv) const {
   std::string cmd;
-  for (const auto& w : d.argv_builder->trial_argv(trial_id, config))
-    cmd += (cmd.empty() ? "" : " ") + shell_quote(w);
-  const std::string exit_file = shell_quote(d.trial_path(trial_id).string()) + "/slurm-\"$SLURM_JOB_ID\".exit";
+  for (const auto& w : argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(w);
+  const std::string exit_file = shell_quote(trial_path(id).string()) + "/slurm-\"$SLURM_JOB_ID\".exit";
   // No `exec`: the shell must outlive the program to record its exit code. scancel signals
   // the whole job, so the shell dies too and no exit file means "did not end by itself".
   return "#!/bin/bash\n"
-         "# synetune trial " + std::to_string(trial_id) + " (generated; resubmitted on resume)\n" +
+         "# synetune trial " + std::to_string(id) + " (generated; resubmitted on resume)\n" +
          cmd + "\n"
          "rc=$?\n"
          "printf '%s\\n' \"$rc\" > " + exit_file + ".tmp && mv -f " + exit_file + ".tmp " + exit_file + "\n"
@@ -93,8 +96,9 @@ void SlurmBackend::start(TrialId trial_id, const Config& config,
     }
   }
   slurm::write_file(dir / "config.json", python_json_dumps(config));
-  slurm::write_file(dir / "slurm-job.sh", wrapper_script(trial_id, config));
-  d.enqueue(trial_id);
+  TrialCommand cmd = d.command(trial_id, config);
+  slurm::write_file(dir / "slurm-job.sh", d.wrapper(trial_id, cmd.argv));
+  d.enqueue(trial_id, std::move(cmd.env));
 }
 
 void SlurmBackend::resume(TrialId trial_id, const Config& config) {
@@ -109,9 +113,10 @@ void SlurmBackend::resume(TrialId trial_id, const Config& config) {
   fs::create_directories(dir, ec);
   fs::remove(dir / "pause", ec);
   slurm::write_file(dir / "config.json", python_json_dumps(config));
-  slurm::write_file(dir / "slurm-job.sh", wrapper_script(trial_id, config));
+  TrialCommand cmd = d.command(trial_id, config);
+  slurm::write_file(dir / "slurm-job.sh", d.wrapper(trial_id, cmd.argv));
   // Same checkpoint folder; the submission waits until the paused job has left Slurm.
-  d.enqueue(trial_id);
+  d.enqueue(trial_id, std::move(cmd.env));
 }
 
 void SlurmBackend::pause(TrialId trial_id) { impl_->silence({trial_id}, /*is_stop=*/false); }

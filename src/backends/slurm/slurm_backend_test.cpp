@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "synetune/backends/slurm_backend.hpp"
+#include "synetune/backends/trial_command.hpp"
 #include "synetune/core/error.hpp"
 
 namespace synetune {
@@ -115,6 +116,81 @@ TEST(SlurmBackend, SbatchArgsAndWrapper) {
             std::string::npos) << w;
   EXPECT_NE(w.find("slurm-\"$SLURM_JOB_ID\".exit"), std::string::npos);
   EXPECT_EQ(b.num_jobs_in_slurm(), 0);
+  fs::remove_all(dir);
+}
+
+
+// The job script runs exactly make_trial_command's argv (the LocalBackend's), every word
+// quoted: run by bash as Slurm would (without Slurm), hostile values arrive verbatim and run
+// nothing.
+TEST(SlurmBackend, WrapperRunsTheTrialCommandVerbatim) {
+  if (!fs::exists("/bin/bash")) GTEST_SKIP() << "no /bin/bash";
+  const fs::path dir = fs::temp_directory_path() / ("synetune_slurm_wrapper_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string pwned = (dir / "pwned").string();
+  const fs::path script = dir / "train.sh";
+  std::ofstream(script) << "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n";
+  fs::permissions(script, fs::perms::owner_all);
+  SlurmBackendOptions o;
+  o.entry_point = script;
+  o.extra_args = {"--x=$(touch " + pwned + ")"};
+  SlurmBackend b(o);
+  b.set_tuner_path(dir / "exp");
+  const Config c = {{"a", "it's \"q\" $(touch " + pwned + ") `touch " + pwned + "`"},
+                    {"b", "x; touch " + pwned + "\nnext"}, {"c", 1.5}, {"d", ""}};
+  const std::vector<std::string> argv = make_trial_command(o, c, dir / "exp" / "5").argv;
+  fs::create_directories(dir / "exp" / "5");
+  std::ofstream(dir / "job.sh") << b.wrapper_script(5, c);
+  const std::string run = "/bin/bash " + shell_quote((dir / "job.sh").string()) + " > " +
+                          shell_quote((dir / "out").string());
+  ASSERT_EQ(std::system(run.c_str()), 0);
+  std::ifstream in(dir / "out", std::ios::binary);
+  const std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string want;
+  for (std::size_t i = 1; i < argv.size(); ++i) want += argv[i] + std::string(1, '\0');
+  EXPECT_EQ(got, want);
+  EXPECT_FALSE(fs::exists(pwned));
+  EXPECT_TRUE(fs::exists(dir / "exp" / "5" / "slurm-.exit"));  // no SLURM_JOB_ID outside Slurm
+  fs::remove_all(dir);
+}
+
+
+// sbatch runs with the trial command's environment, which the job inherits (--export=ALL).
+TEST(SlurmBackend, SubmitsWithTheTrialCommandsEnvironment) {
+  const fs::path dir = fs::temp_directory_path() / ("synetune_slurm_env_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "python");
+  auto script = [&](const std::string& name, const std::string& body) {
+    std::ofstream(dir / name) << "#!/bin/sh\n" << body;
+    fs::permissions(dir / name, fs::perms::owner_all);
+    return (dir / name).string();
+  };
+  SlurmBackendOptions o;
+  o.entry_point = script("train.sh", "exit 0\n");
+  o.python = "/bin/false";  // cannot import a real syne_tune: ours goes on PYTHONPATH
+  o.python_package_dir = dir / "python";
+  o.extra_env = {{"MY_VAR", "a b"}};
+  o.sbatch = script("sbatch", "env > \"$(dirname \"$0\")/sbatch.env\"\necho 42\n");
+  o.squeue = script("squeue", "exit 0\n");  // the job has left Slurm
+  o.scancel = o.scontrol = script("true", "exit 0\n");
+  {
+    SlurmBackend b(o);
+    b.set_tuner_path(dir / "exp");
+    b.start(0, Json{{"x", 1}}, std::nullopt);
+    EXPECT_EQ(b.job_ids(0), std::vector<std::string>{"42"});
+  }
+  std::ifstream in(dir / "sbatch.env");
+  // A leading newline: every variable is then found as "\nK=V".
+  const std::string env = "\n" + std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(env.find("\nMY_VAR=a b\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("\nPYTHONPATH=" + fs::weakly_canonical(dir / "python").string()), std::string::npos) << env;
+  if (!std::getenv("PYTHONUNBUFFERED")) {
+    EXPECT_NE(env.find("\nPYTHONUNBUFFERED=1\n"), std::string::npos);
+  }
+  if (!std::getenv("OMP_NUM_THREADS")) {
+    EXPECT_NE(env.find("\nOMP_NUM_THREADS=1\n"), std::string::npos);
+  }
   fs::remove_all(dir);
 }
 

@@ -116,8 +116,9 @@ double SlurmBackend::Impl::next_queue_try() const {
   return std::max(t, now() + 0.05);
 }
 
-void SlurmBackend::Impl::enqueue(TrialId id) {
-  queue.push_back(slurm::Queued{.trial = id, .attempts = 0, .next_try = now(), .last_error = ""});
+void SlurmBackend::Impl::enqueue(TrialId id, std::vector<std::string> env) {
+  queue.push_back(
+      slurm::Queued{.trial = id, .env = std::move(env), .attempts = 0, .next_try = now(), .last_error = ""});
   submit_queued(now(), pending);
 }
 
@@ -145,7 +146,7 @@ void SlurmBackend::Impl::submit_queued(double t, std::vector<BackendEvent>& out)
     std::error_code ec;
     const auto size = fs::file_size(trial_path(id) / "std.out", ec);
     const double submitted = now();
-    std::string job_id = sbatch(id, error, permanent);
+    std::string job_id = sbatch(*it, error, permanent);
     if (job_id.empty()) {
       ++it->attempts;
       if (permanent || it->attempts > opt.sbatch_retries) {
@@ -180,22 +181,11 @@ void SlurmBackend::Impl::submit_queued(double t, std::vector<BackendEvent>& out)
   }
 }
 
-std::string SlurmBackend::Impl::sbatch(TrialId id, std::string& error, bool& permanent) {
-  if (!env) {
-    LocalBackendOptions lo;
-    lo.python = opt.python;
-    lo.extra_env = opt.extra_env;
-    lo.python_package_dir = opt.python_package_dir;
-    lo.visible_gpus_override = std::vector<int>{};  // Slurm assigns GPUs (--gres)
-    env.emplace(lo);
-    // Prints must reach std.out as they happen, not at exit (std.out is a file on the node).
-    std::vector<std::string>& base = const_cast<std::vector<std::string>&>(env->base());
-    if (!local::get_env(base, "PYTHONUNBUFFERED")) local::set_env(base, "PYTHONUNBUFFERED", "1");
-  }
-  std::vector<std::string> argv = sbatch_argv(id);
-  argv.push_back((trial_path(id) / "slurm-job.sh").string());
+std::string SlurmBackend::Impl::sbatch(const slurm::Queued& q, std::string& error, bool& permanent) {
+  std::vector<std::string> argv = sbatch_argv(q.trial);
+  argv.push_back((trial_path(q.trial) / "slurm-job.sh").string());
   std::string out;
-  int rc = run_cmd(argv, env->base(), out);
+  int rc = run_cmd(argv, q.env, out);
   std::string id_text = rc == 0 ? parse_sbatch_job_id(out) : "";
   if (!id_text.empty()) return id_text;
   error = trim(out);

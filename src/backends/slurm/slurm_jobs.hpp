@@ -11,9 +11,8 @@
 #include <vector>
 
 #include "backends/local/metric_line_parser.hpp"
-#include "backends/local/trial_environment.hpp"
-#include "synetune/backends/local_backend.hpp"
 #include "synetune/backends/slurm_backend.hpp"
+#include "synetune/backends/trial_command.hpp"
 
 namespace synetune::slurm {
 
@@ -36,6 +35,7 @@ struct Job {
 
 struct Queued {
   TrialId trial = -1;
+  std::vector<std::string> env;  // the trial command's: sbatch passes it on to the job
   int attempts = 0;
   double next_try = 0;
   std::string last_error;
@@ -49,8 +49,8 @@ struct SlurmBackend::Impl {
   SlurmBackendOptions opt;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
   std::filesystem::path tuner_path;
-  std::unique_ptr<LocalBackend> argv_builder;  // trial argv, shared with the local backend
-  std::optional<local::TrialEnvironment> env;  // environment sbatch (and so the job) inherits
+  // opt's launch options with our Python package resolved, at the first start (runs python).
+  std::optional<TrialCommandOptions> launch;
   int inotify_fd = -1;
   std::unordered_map<TrialId, int> watches;
   std::vector<std::unique_ptr<slurm::Job>> jobs;  // not done, or still in Slurm
@@ -71,16 +71,20 @@ struct SlurmBackend::Impl {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   std::filesystem::path trial_path(TrialId id) const { return tuner_path / std::to_string(id); }
+  /// The trial's command (make_trial_command, as the LocalBackend runs it).
+  TrialCommand command(TrialId id, const Config& config);
+  /// The job script: `argv` quoted word by word, then the exit-code file is written.
+  std::string wrapper(TrialId id, const std::vector<std::string>& argv) const;
   void warn(TrialId id, const std::string& msg) const;
   void trace(const std::string& line) const;
   int num_in_slurm() const;
   std::vector<std::string> sbatch_argv(TrialId id) const;
   bool is_queued(TrialId id) const;
   double next_queue_try() const;
-  void enqueue(TrialId id);
+  void enqueue(TrialId id, std::vector<std::string> env);
   void submit_queued(double t, std::vector<BackendEvent>& out);
   /// sbatch; returns the job id, or "" with `error` set (`permanent`: do not retry).
-  std::string sbatch(TrialId id, std::string& error, bool& permanent);
+  std::string sbatch(const slurm::Queued& q, std::string& error, bool& permanent);
   void poll_files(std::vector<BackendEvent>& out);
   void read_output(slurm::Job& j, std::vector<BackendEvent>& out, bool final);
   void finish_job(slurm::Job& j, int rc, std::vector<BackendEvent>& out);
