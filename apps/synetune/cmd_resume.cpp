@@ -100,7 +100,7 @@ int run_resume(const ResumeArgs& ra) {
   TuneSetup setup = build_tune_setup(args);
   auto tuner = Tuner::load(path, std::move(setup.scheduler), std::move(setup.backend),
                            std::move(setup.options));
-  install_stop_handlers();
+  install_stop_handlers(tuner->stop_token());
   std::cerr << "[synetune] resuming " << tuner->name() << " -> " << path.string() << "\n";
   TuningSummary summary = tuner->run();
   return summary.failed ? 1 : 0;

@@ -22,7 +22,7 @@ int run_tune(const TuneArgs& args) {
   TuneSetup setup = build_tune_setup(args);
   Tuner tuner(std::move(setup.scheduler), std::move(setup.backend), std::move(setup.options));
   tuner.add_callback(std::make_unique<AnnounceExperiment>());
-  install_stop_handlers();
+  install_stop_handlers(tuner.stop_token());
   TuningSummary summary = tuner.run();
   if (summary.failed) {
     std::cerr << "[synetune] tuning stopped: " << summary.stop_reason

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -440,15 +441,25 @@ TuneSetup build_tune_setup(const TuneArgs& a) {
 
 namespace {
 volatile std::sig_atomic_t g_stop_signal = 0;
+// The tuner the signals stop: the library has no global stop flag, the CLI keeps the token of
+// the one tuner it runs. The handler reads only the atomic pointer (lock-free), which is set
+// once the token it points to is complete.
+std::optional<StopToken> g_stop_token;
+std::atomic<const StopToken*> g_stop_target{nullptr};
+static_assert(std::atomic<const StopToken*>::is_always_lock_free);
+
 void on_stop_signal(int sig) {
   g_stop_signal = sig;
-  Tuner::request_stop();
+  if (const StopToken* token = g_stop_target.load()) token->request_stop();
 }
 }  // namespace
 
 int stop_signal_received() { return g_stop_signal; }
 
-void install_stop_handlers() {
+void install_stop_handlers(const StopToken& token) {
+  g_stop_target.store(nullptr);  // a signal now must not see the token half replaced
+  g_stop_token = token;
+  g_stop_target.store(&*g_stop_token);
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);

@@ -85,8 +85,9 @@ struct TuneSetup {
 /// Builds scheduler, backend and tuner options; throws InvalidArgument on bad input.
 TuneSetup build_tune_setup(const TuneArgs& args);
 
-/// Installs SIGINT/SIGTERM handlers that ask the running tuner to stop and flush.
-void install_stop_handlers();
+/// Installs SIGINT/SIGTERM handlers that ask the tuner of `token` (Tuner::stop_token()) to
+/// stop and flush. One tuner per process: a second call points the handlers at a new one.
+void install_stop_handlers(const StopToken& token);
 /// The signal that asked the tuner to stop (SIGINT, SIGTERM), or 0. The command then exits
 /// with 128 + signal once everything is flushed, as shells expect of an interrupted program.
 int stop_signal_received();

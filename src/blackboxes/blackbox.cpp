@@ -100,15 +100,6 @@ bool has_tables(const fs::path& dir) {
   return false;
 }
 
-std::mutex& cache_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<std::string, std::shared_ptr<const Blackbox>>& cache() {
-  static std::map<std::string, std::shared_ptr<const Blackbox>> c;
-  return c;
-}
-
 }  // namespace
 
 std::string benchmarks_dir() {
@@ -145,11 +136,6 @@ std::vector<std::string> list_blackboxes() {
 }
 
 std::shared_ptr<const Blackbox> load_blackbox(const std::string& name_or_folder) {
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex());
-    auto it = cache().find(name_or_folder);
-    if (it != cache().end()) return it->second;
-  }
   std::shared_ptr<const Blackbox> bb = make_analytic_blackbox(name_or_folder);
   if (!bb) {
     fs::path folder;
@@ -169,8 +155,18 @@ std::shared_ptr<const Blackbox> load_blackbox(const std::string& name_or_folder)
     }
     bb = load_tabulated_blackbox(folder.string());
   }
-  std::lock_guard<std::mutex> lock(cache_mutex());
-  return cache().emplace(name_or_folder, bb).first->second;
+  return bb;
+}
+
+std::shared_ptr<const Blackbox> BlackboxCache::load(const std::string& name_or_folder) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = loaded_.find(name_or_folder); it != loaded_.end()) return it->second;
+  }
+  // Loaded without the lock: a large table takes seconds, and other names need not wait.
+  std::shared_ptr<const Blackbox> bb = load_blackbox(name_or_folder);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return loaded_.emplace(name_or_folder, std::move(bb)).first->second;
 }
 
 }  // namespace synetune

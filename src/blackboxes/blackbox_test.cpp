@@ -150,7 +150,13 @@ TEST(Blackbox, LoadsBundledTables) {
   // First row of curves.csv: config 0, epoch 1.
   const auto v = mlp->evaluate(std::size_t{0}, 1);
   EXPECT_NEAR(v[*mlp->objective_index("valid_error")], 0.649025, 1e-9);
-  EXPECT_EQ(load_blackbox("sklearn_mlp_digits"), mlp);  // cached
+  // Cached by the cache its caller holds, and only there: no process-wide state.
+  BlackboxCache cache, other;
+  const auto cached = cache.load("sklearn_mlp_digits");
+  EXPECT_EQ(cache.load("sklearn_mlp_digits"), cached);
+  EXPECT_NE(other.load("sklearn_mlp_digits"), cached);
+  EXPECT_NE(load_blackbox("sklearn_mlp_digits"), mlp);
+  EXPECT_EQ(cache.load("sklearn_mlp_digits")->configurations().size(), 500u);
 
   auto nb = load_blackbox("nb201_cifar10_subset200");
   EXPECT_EQ(nb->max_resource(), 200);

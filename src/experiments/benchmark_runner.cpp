@@ -116,8 +116,9 @@ std::string sanitize(std::string s) {
   return s;
 }
 
-void run_one(const BenchmarkRunnerOptions& o, RunCurve& run, const ValueTransform& transform) {
-  auto bb = load_blackbox(run.benchmark);
+void run_one(const BenchmarkRunnerOptions& o, BlackboxCache& blackboxes, RunCurve& run,
+             const ValueTransform& transform) {
+  auto bb = blackboxes.load(run.benchmark);
   auto scheduler = make_scheduler(run.method, method_spec_for(*bb, run.seed, o.method_options));
   SimulatorOptions so;
   so.seed = derive_seed(run.seed, "simulator");
@@ -145,9 +146,9 @@ void run_one(const BenchmarkRunnerOptions& o, RunCurve& run, const ValueTransfor
   run.final_value = run.value.empty() ? std::numeric_limits<double>::quiet_NaN() : run.value.back();
 }
 
-// A redrawn bar on a terminal; in logs, one line per 10% of the runs.
-void progress_bar(std::size_t done, std::size_t total, double seconds) {
-  static std::size_t last_logged = static_cast<std::size_t>(-1);
+// A redrawn bar on a terminal; in logs, one line per 10% of the runs. `last_logged`: the
+// decile logged last, kept by the caller (one per run_benchmark call, not per process).
+void progress_bar(std::size_t done, std::size_t total, double seconds, std::size_t& last_logged) {
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   if (!tty) {
     const std::size_t decile = total ? 10 * done / total : 10;
@@ -184,8 +185,9 @@ BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& o) {
   std::vector<std::string> labels;
   std::vector<bool> smaller_better;
   std::map<std::string, ValueTransform> transforms;  // once per table, not per run: a scan of it
+  BlackboxCache blackboxes;  // each table is loaded once, then shared by all its runs
   for (const auto& b : o.benchmarks) {
-    auto bb = load_blackbox(b);
+    auto bb = blackboxes.load(b);
     const ValueTransform& t = transforms[b] = transform_for(*bb);
     smaller_better.push_back(t.smaller_better());
     labels.push_back(t.label(bb->default_metric()));
@@ -208,7 +210,7 @@ BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& o) {
     pool.emplace_back([&] {
       for (std::size_t j; (j = next.fetch_add(1)) < total; done.fetch_add(1)) {
         try {
-          run_one(o, report.runs[j], transforms.at(report.runs[j].benchmark));
+          run_one(o, blackboxes, report.runs[j], transforms.at(report.runs[j].benchmark));
         } catch (const std::exception& e) {
           report.runs[j].error = e.what();
         }
@@ -217,13 +219,14 @@ BenchmarkReport run_benchmark(const BenchmarkRunnerOptions& o) {
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
+  std::size_t last_logged = static_cast<std::size_t>(-1);
   while (o.progress && done.load() < total) {
-    progress_bar(done.load(), total, elapsed());
+    progress_bar(done.load(), total, elapsed(), last_logged);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   for (auto& t : pool) t.join();
   if (o.progress) {
-    progress_bar(total, total, elapsed());
+    progress_bar(total, total, elapsed(), last_logged);
     if (::isatty(STDERR_FILENO)) std::cerr << "\n";
   }
   for (const auto& r : report.runs)

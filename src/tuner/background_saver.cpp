@@ -1,67 +1,77 @@
 #include "tuner/background_saver.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <exception>
 #include <iostream>
+#include <utility>
 
 namespace synetune {
 
-BackgroundSaver::~BackgroundSaver() { reap(true); }
-
-bool BackgroundSaver::busy() {
-  if (child_ < 0) return false;
-  if (std::string err = reap(false); !err.empty())
-    std::cerr << "[synetune] warning: a periodic save failed: " << err << "\n";
-  return child_ >= 0;
+BackgroundSaver::~BackgroundSaver() {
+  if (!thread_.joinable()) return;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wait_idle(lock);  // the files the tuner was told are being saved do get saved
+    closing_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
 }
 
-bool BackgroundSaver::run_async(const Job& job) {
-  if (busy()) return false;
-  const pid_t pid = ::fork();
-  if (pid < 0) {  // no memory for a child: save here rather than not at all
-    run_now(job);
-    return true;
+bool BackgroundSaver::submit(Job job) {
+  Job replaced;  // destroyed outside the lock: it may own a large snapshot
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    replaced = std::exchange(pending_, std::move(job));
   }
-  if (pid == 0) {
-    // The child: never return into the tuner, never flush the parent's stdio buffers (the
-    // journal's buffer would be written twice): _exit only.
-    int code = 0;
-    try {
-      job();
-    } catch (const std::exception& e) {
-      std::cerr << "[synetune] warning: cannot save the experiment's files: " << e.what() << "\n";
-      code = 1;
-    } catch (...) {
-      code = 1;
-    }
-    ::_exit(code);
-  }
-  child_ = pid;
-  return true;
+  if (!thread_.joinable()) thread_ = std::thread([this] { work(); });
+  changed_.notify_all();
+  return !replaced;
 }
 
 void BackgroundSaver::run_now(const Job& job) {
-  reap(true);
+  wait();
   job();
 }
 
-std::string BackgroundSaver::wait() { return reap(true); }
+std::string BackgroundSaver::wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wait_idle(lock);
+  return std::exchange(error_, std::string());
+}
 
-std::string BackgroundSaver::reap(bool block) {
-  if (child_ < 0) return "";
-  int status = 0;
-  pid_t r;
-  do r = ::waitpid(child_, &status, block ? 0 : WNOHANG);
-  while (r < 0 && errno == EINTR);
-  if (r == 0) return "";  // still running
-  child_ = -1;
-  if (r < 0) return std::string("waitpid: ") + std::strerror(errno);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
-  return WIFSIGNALED(status) ? "the saving process was killed by signal " + std::to_string(WTERMSIG(status))
-                             : "the saving process failed (see the message above)";
+bool BackgroundSaver::busy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_ || pending_;
+}
+
+void BackgroundSaver::wait_idle(std::unique_lock<std::mutex>& lock) {
+  changed_.wait(lock, [this] { return !running_ && !pending_; });
+}
+
+void BackgroundSaver::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return closing_ || pending_; });
+    if (!pending_) return;  // closing, nothing left to save
+    Job job = std::exchange(pending_, Job());
+    running_ = true;
+    lock.unlock();
+    std::string error;
+    try {
+      job();
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown error";
+    }
+    job = Job();  // its snapshot is freed here, not under the lock
+    if (!error.empty())  // one write: lines of other threads do not cut into it
+      std::cerr << ("[synetune] warning: a periodic save failed: " + error + "\n");
+    lock.lock();
+    running_ = false;
+    if (!error.empty()) error_ = std::move(error);
+    changed_.notify_all();
+  }
 }
 
 }  // namespace synetune

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -29,23 +30,57 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
-TEST(BackgroundSaver, SavesTheStateAtTheTimeOfTheCall) {
+TEST(BackgroundSaver, SavesTheSnapshotItWasGivenAndCoalescesWaitingSaves) {
   TempDir dir;
   const fs::path file = dir.path / "tuner.json";
   BackgroundSaver saver;
-  int state = 1;
-  ASSERT_TRUE(saver.run_async([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    write_file_atomically(file, "{\"state\": " + std::to_string(state) + "}");
-  }));
-  state = 2;  // the loop goes on; the child has its own copy of the state
+  std::atomic<int> runs{0};
+  std::atomic<bool> release{false}, started{false};
+  auto save = [&](int state, bool hold) {
+    // The job owns its snapshot (`state`, by value): the loop's later changes are not seen.
+    return [&, state, hold] {
+      started = true;
+      while (hold && !release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      ++runs;
+      write_file_atomically(file, "{\"state\": " + std::to_string(state) + "}");
+    };
+  };
+  EXPECT_TRUE(saver.submit(save(1, true)));
   EXPECT_TRUE(saver.busy());
-  EXPECT_FALSE(saver.run_async([] {})) << "overlapping saves";
+  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(saver.submit(save(2, false)));   // waits for the running one
+  EXPECT_FALSE(saver.submit(save(3, false)));  // replaces the waiting one: coalesced
+  release = true;
   EXPECT_EQ(saver.wait(), "");
-  EXPECT_EQ(slurp(file), "{\"state\": 1}");
+  EXPECT_FALSE(saver.busy());
+  EXPECT_EQ(runs.load(), 2);
+  EXPECT_EQ(slurp(file), "{\"state\": 3}");
   EXPECT_FALSE(fs::exists(file.string() + ".tmp"));
-  saver.run_now([&] { write_file_atomically(file, "{\"state\": " + std::to_string(state) + "}"); });
-  EXPECT_EQ(slurp(file), "{\"state\": 2}");
+  saver.run_now([&] { write_file_atomically(file, "{\"state\": 4}"); });
+  EXPECT_EQ(slurp(file), "{\"state\": 4}");
+}
+
+TEST(BackgroundSaver, TheFinalSaveRunsAfterTheOneInProgress) {
+  TempDir dir;
+  const fs::path file = dir.path / "tuner.json";
+  BackgroundSaver saver;
+  saver.submit([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    write_file_atomically(file, "old");
+  });
+  saver.run_now([&] { write_file_atomically(file, "final"); });
+  EXPECT_EQ(slurp(file), "final");
+}
+
+TEST(BackgroundSaver, TheDestructorFinishesTheQueuedSaves) {
+  TempDir dir;
+  const fs::path file = dir.path / "tuner.json";
+  {
+    BackgroundSaver saver;
+    saver.submit([] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); });
+    saver.submit([&] { write_file_atomically(file, "last"); });
+  }
+  EXPECT_EQ(slurp(file), "last");
 }
 
 TEST(BackgroundSaver, AFailedSaveIsReportedAndKeepsTheOldFile) {
@@ -53,8 +88,9 @@ TEST(BackgroundSaver, AFailedSaveIsReportedAndKeepsTheOldFile) {
   const fs::path file = dir.path / "tuner.json";
   BackgroundSaver saver;
   saver.run_now([&] { write_file_atomically(file, "{\"ok\": true}"); });
-  ASSERT_TRUE(saver.run_async([] { throw StorageError("disk full"); }));
-  EXPECT_NE(saver.wait(), "");
+  saver.submit([] { throw StorageError("disk full"); });
+  EXPECT_EQ(saver.wait(), "disk full");
+  EXPECT_EQ(saver.wait(), "") << "reported once";
   EXPECT_EQ(slurp(file), "{\"ok\": true}");
   EXPECT_THROW(saver.run_now([&] { write_file_atomically(dir.path / "no-such-folder" / "x", "{}"); }),
                StorageError);

@@ -49,24 +49,51 @@ void append_csv_json(std::string& out, const Json& v) {
 
 }  // namespace
 
+namespace {
+// 1 MiB of text (some 10,000 rows) per block; a longer piece of text gets a block of its own.
+constexpr std::size_t kTextBlockSize = std::size_t{1} << 20;
+constexpr std::size_t kRowsPerBlock = 4096;
+}  // namespace
+
+ResultsTable::TextRef ResultsTable::store_text(const std::string& text) {
+  if (text_blocks_.empty() || text_used_ + text.size() > text_capacity_) {
+    // A new block, never a bigger copy of the old one: snapshots read the old one meanwhile.
+    text_capacity_ = std::max(kTextBlockSize, text.size());
+    text_blocks_.emplace_back(new char[text_capacity_]);
+    text_used_ = 0;
+  }
+  const TextRef ref{static_cast<std::uint32_t>(text_blocks_.size() - 1), static_cast<std::uint32_t>(text_used_)};
+  std::copy(text.begin(), text.end(), text_blocks_.back().get() + text_used_);
+  text_used_ += text.size();
+  return ref;
+}
+
+ResultsTable::Row& ResultsTable::new_row() {
+  if (num_rows_ % kRowsPerBlock == 0) {
+    row_blocks_.push_back(std::make_shared<std::vector<Row>>());
+    row_blocks_.back()->reserve(kRowsPerBlock);  // never grows past it: rows never move
+  }
+  ++num_rows_;
+  return row_blocks_.back()->emplace_back();
+}
+
 void ResultsTable::set_config(TrialId id, const Config& config, const JournalWriter* number_text) {
   if (id < 0) throw InvalidArgument("results table: negative trial id " + std::to_string(id));
   for (auto it = config.begin(); it != config.end(); ++it)
     if (std::find(config_keys_.begin(), config_keys_.end(), it.key()) == config_keys_.end())
       config_keys_.push_back(it.key());
   if (static_cast<std::size_t>(id) >= configs_.size()) configs_.resize(static_cast<std::size_t>(id) + 1);
-  ConfigCells& cells = configs_[static_cast<std::size_t>(id)];
-  // A config set again (a resume with a new config) is appended anew; the old text stays.
-  cells.begin = config_text_.size();
+  // A config set again (a resume with a new config) is stored anew; the old text stays.
+  cells_.clear();
   auto cell = [&](const Json& value, std::size_t pos) {  // pos: index of the entry in config
     const std::string_view text = number_text ? number_text->config_value_text(pos) : std::string_view();
-    if (!text.empty()) config_text_ += text;
-    else append_csv_json(config_text_, value);
+    if (!text.empty()) cells_ += text;
+    else append_csv_json(cells_, value);
   };
   auto it = config.begin();
   std::size_t pos = 0;
   for (const auto& key : config_keys_) {
-    config_text_ += ',';
+    cells_ += ',';
     // Configs list their keys in column order (one config space): look up only otherwise.
     if (it != config.end() && it.key() == key) {
       cell(*it, pos);
@@ -76,7 +103,9 @@ void ResultsTable::set_config(TrialId id, const Config& config, const JournalWri
       it = config.end();
     }
   }
-  cells.length = static_cast<std::uint32_t>(config_text_.size() - cells.begin);
+  ConfigCells& cells = configs_[static_cast<std::size_t>(id)];
+  cells.text = store_text(cells_);
+  cells.length = static_cast<std::uint32_t>(cells_.size());
   cells.num_columns = static_cast<std::uint32_t>(config_keys_.size());
 }
 
@@ -91,7 +120,7 @@ std::uint32_t ResultsTable::metric_column(const std::string& key) {
 
 void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, double tuner_time,
                        const Json& extra, const JournalWriter* number_text) {
-  Row row{r.trial_id, decision, status, 0, text_.size(), 0, 0, Json()};
+  Row row{r.trial_id, decision, status, 0, TextRef{}, 0, 0, Json()};
   auto add_extra = [&](const Json& obj) {
     if (!obj.is_object()) return;
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -113,15 +142,16 @@ void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, d
     scratch_.emplace_back(c, i);
   }
   if (!in_order) std::sort(scratch_.begin(), scratch_.end());
+  cells_.clear();
   auto number = [&](double v, std::size_t text_index) {
-    if (number_text && std::isfinite(v)) text_ += number_text->number_text(text_index);
-    else append_csv_number(text_, v);
+    if (number_text && std::isfinite(v)) cells_ += number_text->number_text(text_index);
+    else append_csv_number(cells_, v);
   };
   std::uint32_t next = 0;
   auto empty_cell = [&](std::uint32_t c) {
-    if (c > 0) text_ += ',';
+    if (c > 0) cells_ += ',';
     if (row.extra.is_object() && row.extra.contains(metric_columns_[c]))
-      append_csv_json(text_, row.extra[metric_columns_[c]]);
+      append_csv_json(cells_, row.extra[metric_columns_[c]]);
   };
   for (const auto& [c, i] : scratch_) {
     if (c < next) continue;  // a key reported twice: the first value wins
@@ -130,24 +160,48 @@ void ResultsTable::add(const Result& r, Decision decision, TrialStatus status, d
     if (std::isnan(v)) {
       empty_cell(c);
     } else {
-      if (c > 0) text_ += ',';
+      if (c > 0) cells_ += ',';
       number(v, 1 + i);
     }
     next = c + 1;
   }
   row.num_metric_cells = next;
-  row.metrics_len = static_cast<std::uint32_t>(text_.size() - row.text_begin);
+  row.metrics_len = static_cast<std::uint32_t>(cells_.size());
   number(tuner_time, 0);
-  row.time_len = static_cast<std::uint32_t>(text_.size() - row.text_begin - row.metrics_len);
-  rows_.push_back(std::move(row));
+  row.time_len = static_cast<std::uint32_t>(cells_.size() - row.metrics_len);
+  row.text = store_text(cells_);
+  new_row() = std::move(row);
 }
 
-std::string ResultsTable::to_csv() const {
+ResultsTable::Snapshot ResultsTable::snapshot() const {
+  Snapshot s;
+  s.text_blocks_ = text_blocks_;
+  s.row_blocks_ = row_blocks_;
+  s.row_data_.reserve(row_blocks_.size());
+  for (const RowBlock& b : row_blocks_) s.row_data_.push_back(b->data());
+  s.num_rows_ = num_rows_;
+  s.rows_per_block_ = kRowsPerBlock;
+  s.metric_columns_ = metric_columns_;
+  s.extra_columns_ = extra_columns_;
+  s.config_keys_ = config_keys_;
+  s.configs_ = configs_;
+  return s;
+}
+
+std::string ResultsTable::to_csv() const { return snapshot().to_csv(); }
+
+void ResultsTable::write_csv_zip(const std::filesystem::path& path, bool compress) const {
+  snapshot().write_csv_zip(path, compress);
+}
+
+std::string ResultsTable::Snapshot::to_csv() const {
+  auto row_at = [&](std::size_t i) -> const Row& { return row_data_[i / rows_per_block_][i % rows_per_block_]; };
   // Sized up front: growing a string of a million rows copies it, and fresh pages are costly.
-  std::size_t size = text_.size() + 256;
-  for (const auto& row : rows_) {
+  std::size_t size = 256;
+  for (std::size_t i = 0; i < num_rows_; ++i) {
+    const Row& row = row_at(i);
     const auto id = static_cast<std::size_t>(row.trial_id);
-    size += 48 + config_keys_.size() + (id < configs_.size() ? configs_[id].length : 0);
+    size += 48 + row.metrics_len + row.time_len + config_keys_.size() + (id < configs_.size() ? configs_[id].length : 0);
   }
   std::string out;
   out.reserve(size);
@@ -158,7 +212,7 @@ std::string ResultsTable::to_csv() const {
   header.push_back("st_tuner_time");
   std::vector<const std::string*> extras;  // extra columns not printed as a metric column
   for (const auto& e : extra_columns_)
-    if (!metric_index_.count(e) && std::find(header.begin(), header.end(), e) == header.end()) {
+    if (std::find(header.begin(), header.end(), e) == header.end()) {
       header.push_back(e);
       extras.push_back(&e);
     }
@@ -168,9 +222,10 @@ std::string ResultsTable::to_csv() const {
   }
   out += '\n';
   const std::size_t num_metrics = metric_columns_.size();
-  const ConfigCells no_config;
-  for (const auto& row : rows_) {
-    out.append(text_, row.text_begin, row.metrics_len);
+  for (std::size_t i = 0; i < num_rows_; ++i) {
+    const Row& row = row_at(i);
+    const char* cells = text(row.text);
+    out.append(cells, row.metrics_len);
     for (std::size_t c = row.num_metric_cells; c < num_metrics; ++c) {
       if (c > 0) out += ',';
       if (row.extra.is_object() && row.extra.contains(metric_columns_[c]))
@@ -183,11 +238,11 @@ std::string ResultsTable::to_csv() const {
     out += ',';
     append_python_int(out, row.trial_id);
     const auto id = static_cast<std::size_t>(row.trial_id);
-    const ConfigCells& cells = id < configs_.size() ? configs_[id] : no_config;
-    out.append(config_text_, cells.begin, cells.length);
-    out.append(config_keys_.size() - cells.num_columns, ',');
+    const ConfigCells config = id < configs_.size() ? configs_[id] : ConfigCells{};
+    if (config.length > 0) out.append(text(config.text), config.length);
+    out.append(config_keys_.size() - config.num_columns, ',');
     out += ',';
-    out.append(text_, row.text_begin + row.metrics_len, row.time_len);
+    out.append(cells + row.metrics_len, row.time_len);
     for (const std::string* e : extras) {
       out += ',';
       if (row.extra.is_object() && row.extra.contains(*e)) append_csv_json(out, row.extra[*e]);
@@ -197,7 +252,7 @@ std::string ResultsTable::to_csv() const {
   return out;
 }
 
-void ResultsTable::write_csv_zip(const std::filesystem::path& path, bool compress) const {
+void ResultsTable::Snapshot::write_csv_zip(const std::filesystem::path& path, bool compress) const {
   write_zip_atomically(path, "results.csv", to_csv(), compress);
 }
 

@@ -48,6 +48,31 @@ TEST_F(ResultsTableTest, ColumnsAddedLaterGetEmptyCellsInEarlierRows) {
             ",,CONTINUE,InProgress,0,0.1,,3,\n");
 }
 
+// A snapshot is written by the saving thread while the loop goes on adding rows, columns and
+// configs (enough rows to fill several blocks), and sees the table as it was.
+TEST_F(ResultsTableTest, ASnapshotKeepsTheTableAsItWasWhileTheTableGrows) {
+  ResultsTable t;
+  auto fill = [&](TrialId from, TrialId to) {
+    for (TrialId id = from; id < to; ++id) {
+      t.set_config(id, Json{{"lr", 0.001 * static_cast<double>(id)}, {"name", std::string(id % 7 * 40, 'n')}});
+      for (int e = 1; e <= 3; ++e)
+        t.add(make_result(id, {{"epoch", e}, {"loss", 1.0 / (id + e)}}), Decision::kContinue,
+              TrialStatus::kInProgress, id + 0.25 * e, Json());
+    }
+  };
+  fill(0, 5000);
+  const std::string before = t.to_csv();
+  const ResultsTable::Snapshot snapshot = t.snapshot();
+  fill(5000, 10000);
+  t.set_config(3, Json{{"lr", 9.0}, {"act", "relu"}});  // a trial resumed with a new config
+  t.add(make_result(3, {{"epoch", 4}, {"acc", 0.5}}), Decision::kStop, TrialStatus::kInProgress, 99.0, Json{{"cb", 1}});
+  EXPECT_EQ(snapshot.num_rows(), 15000u);
+  EXPECT_EQ(snapshot.to_csv(), before);
+  EXPECT_NE(t.to_csv(), before);
+  snapshot.write_csv_zip(dir_ / "results.csv.zip");
+  EXPECT_EQ(read_zip_entry(dir_ / "results.csv.zip", "results.csv"), before);
+}
+
 TEST_F(ResultsTableTest, NumbersTakenFromTheJournalGiveTheSameTable) {
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<Result> results = {make_result(0, {{"epoch", 1}, {"loss", 0.1 + 0.2}, {"x", inf}}),

@@ -26,7 +26,6 @@
 namespace synetune {
 
 namespace {
-std::atomic<bool> g_stop_requested{false};
 // Reason of the Stopped status given to trials still running when the tuning ends; resume
 // treats such trials as running (they continue from their checkpoints).
 constexpr const char* kEndOfTuning = "tuning ended";
@@ -83,7 +82,10 @@ struct Tuner::Impl {
   TunerState state;  // trial table, status, counters: everything a checkpoint needs
   ResultsTable table;
   std::unique_ptr<JournalWriter> journal;
-  BackgroundSaver saver;  // periodic saves of results.csv.zip and tuner.json, off the loop
+  StopToken stop;  // shared with whoever may stop this tuner (the CLI's signal handler)
+  // Periodic saves of results.csv.zip and tuner.json, off the loop. Declared after what the
+  // loop snapshots for it: destroyed (its thread joined) first.
+  BackgroundSaver saver;
   bool resumed = false;
   // Tuner time = backend clock - clock_shift. On a resume the shift maps the backend clock
   // onto the time already used; a simulator restores its clock, so the shift is exactly 0 and
@@ -151,7 +153,7 @@ Tuner::~Tuner() = default;
 void Tuner::add_callback(std::unique_ptr<TunerCallback> callback) {
   impl_->callbacks.push_back(std::move(callback));
 }
-void Tuner::request_stop() { g_stop_requested.store(true); }
+StopToken Tuner::stop_token() const { return impl_->stop; }
 const std::string& Tuner::name() const { return impl_->name; }
 const std::filesystem::path& Tuner::path() const { return impl_->path; }
 Scheduler& Tuner::scheduler() { return *impl_->scheduler; }
@@ -373,18 +375,28 @@ void Tuner::Impl::write_checkpoint(std::int64_t journal_offset) {
                         tuner_checkpoint_text(state, *scheduler, *backend, opts, journal_offset));
 }
 
+// The loop takes a snapshot (a copy of the numbers of the trial table and of the results
+// table's index, the scheduler's state as text) and goes on; the saving thread turns it into
+// the files. A save still waiting when the next is due is replaced by the newer one.
 void Tuner::Impl::save(double t) {
   state.status.wallclock_time = t;
-  const std::int64_t offset = journal->offset();
-  saver.run_async([&] {
-    table.write_csv_zip(path / "results.csv.zip", compress_results());
-    write_checkpoint(offset);
+  struct Snapshot {
+    ResultsTable::Snapshot table;
+    std::optional<CheckpointSnapshot> checkpoint;
+  };
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->table = table.snapshot();
+  if (opts.write_checkpoint) snapshot->checkpoint.emplace(state, *scheduler, *backend, opts, journal->offset());
+  saver.submit([snapshot, dir = path, compress = compress_results()] {
+    snapshot->table.write_csv_zip(dir / "results.csv.zip", compress);
+    if (snapshot->checkpoint) write_file_atomically(dir / "tuner.json", snapshot->checkpoint->text());
   });
 }
 
 TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
   state.status.wallclock_time = t;
   // The checkpoint is taken before the running trials are stopped: a resume continues them.
+  // After the periodic save in progress, if any: an older state must not be written last.
   const std::int64_t offset = journal->offset();
   saver.run_now([&] { write_checkpoint(offset); });
   backend->stop_all();
@@ -412,7 +424,6 @@ TuningSummary Tuner::Impl::finish(const std::string& reason, double t) {
 
 TuningSummary Tuner::run() {
   Impl& m = *impl_;
-  g_stop_requested.store(false);
   m.setup();
   if (m.resumed) m.resume_running_trials(m.tuner_time());
   ProgressPrinter progress(m.opts.print_progress, m.opts.print_update_interval,
@@ -434,8 +445,8 @@ TuningSummary Tuner::run() {
     for (;;) {
       t = m.tuner_time();
       m.state.status.wallclock_time = t;
-      if (g_stop_requested.load()) {
-        reason = "interrupted (Ctrl-C)";
+      if (m.stop.stop_requested()) {
+        reason = "interrupted (Ctrl-C, SIGTERM or StopToken::request_stop)";
         break;
       }
       if (!m.fatal_error.empty()) {

@@ -81,12 +81,36 @@ std::optional<std::pair<const TrialRecord*, double>> TunerState::best_trial(cons
   return std::make_pair(&r, p.sign() * r.best);
 }
 
+TunerState::Snapshot TunerState::snapshot() const {
+  Snapshot s;
+  s.status_ = status.to_json();
+  s.next_trial_id_ = next_trial_id;
+  s.exhausted_ = exhausted;
+  s.best_id_ = best_id_;
+  s.trials_.reserve(trials_.size());
+  for (const TrialRecord& r : trials_) {
+    // Configs and last results are read again only for trials that may still run; a finished
+    // trial's config is in the journal (its trial_start line), where a resume takes it from.
+    std::uint32_t live = Snapshot::kNotLive;
+    if (r.trial.status == TrialStatus::kInProgress || r.trial.status == TrialStatus::kPaused) {
+      live = static_cast<std::uint32_t>(s.live_.size());
+      s.live_.push_back({r.trial.config, r.last_result});
+    }
+    s.trials_.push_back({r.trial.trial_id, r.trial.status, live, r.trial.creation_time, r.num_results,
+                         r.best, r.max_cost, r.last_resource});
+    if (!r.reason.empty()) s.reasons_.emplace_back(r.trial.trial_id, r.reason);
+  }
+  return s;
+}
+
+void TunerState::append_json(std::string& out) const { snapshot().append_json(out); }
+
 // The trial table is stored by columns: one array per field instead of one object per trial
 // (10,000 trials: a few arrays instead of 10,000 nine-key objects, 3x faster to build and
 // to parse). Version-1 checkpoints stored one object per trial; from_json reads both. The
 // columns are written as text directly: a document of 50,000-element arrays cost more to
 // build, dump and free than the rest of a long simulation.
-void TunerState::append_json(std::string& out) const {
+void TunerState::Snapshot::append_json(std::string& out) const {
   auto column = [&](const char* name, auto&& cell) {
     out += '"';
     out += name;
@@ -99,41 +123,35 @@ void TunerState::append_json(std::string& out) const {
     else append_python_float(out, v);
   };
   auto integer = [&](std::int64_t v) { append_python_int(out, v); };
-  // Configs and last results are read again only for trials that may still run; a finished
-  // trial's config is in the journal (its trial_start line), where a resume takes it from.
-  auto may_run = [](const TrialRecord& r) {
-    return r.trial.status == TrialStatus::kInProgress || r.trial.status == TrialStatus::kPaused;
-  };
   out += "{\"status\":";
-  append_json_python(out, status.to_json());
+  append_json_python(out, status_);
   out += ",\"next_trial_id\":";
-  integer(next_trial_id);
-  out += exhausted ? ",\"exhausted\":true" : ",\"exhausted\":false";
+  integer(next_trial_id_);
+  out += exhausted_ ? ",\"exhausted\":true" : ",\"exhausted\":false";
   out += ",\"best_trial_id\":";
   integer(best_id_);
   out += ",\"trials\":{";
-  column("trial_id", [&](const TrialRecord& r) { integer(r.trial.trial_id); });
-  column("config", [&](const TrialRecord& r) {
-    if (may_run(r)) append_json_python(out, r.trial.config);
+  column("trial_id", [&](const TrialRow& r) { integer(r.trial_id); });
+  column("config", [&](const TrialRow& r) {
+    if (r.live != kNotLive) append_json_python(out, live_[r.live].config);
     else out += "null";
   });
-  column("status", [&](const TrialRecord& r) {
+  column("status", [&](const TrialRow& r) {
     out += '"';
-    out += to_string(r.trial.status);
+    out += to_string(r.status);
     out += '"';
   });
-  column("creation_time", [&](const TrialRecord& r) { append_python_float(out, r.trial.creation_time); });
-  column("num_results", [&](const TrialRecord& r) { integer(r.num_results); });
-  column("last_result", [&](const TrialRecord& r) {
-    if (may_run(r)) append_json_python(out, r.last_result.to_json());
+  column("creation_time", [&](const TrialRow& r) { append_python_float(out, r.creation_time); });
+  column("num_results", [&](const TrialRow& r) { integer(r.num_results); });
+  column("last_result", [&](const TrialRow& r) {
+    if (r.live != kNotLive) append_json_python(out, live_[r.live].last_result.to_json());
     else out += "null";
   });
-  column("best", [&](const TrialRecord& r) { number_or_null(r.best); });
-  column("max_cost", [&](const TrialRecord& r) { append_python_float(out, r.max_cost); });
-  column("last_resource", [&](const TrialRecord& r) { number_or_null(r.last_resource); });
+  column("best", [&](const TrialRow& r) { number_or_null(r.best); });
+  column("max_cost", [&](const TrialRow& r) { append_python_float(out, r.max_cost); });
+  column("last_resource", [&](const TrialRow& r) { number_or_null(r.last_resource); });
   Json reasons = Json::object();
-  for (const auto& r : trials_)
-    if (!r.reason.empty()) reasons[std::to_string(r.trial.trial_id)] = r.reason;
+  for (const auto& [id, reason] : reasons_) reasons[std::to_string(id)] = reason;
   out += "\"reason\":";
   append_json_python(out, reasons);
   out += "}}";
@@ -195,27 +213,37 @@ void TunerState::from_json(const Json& j) {
   }
 }
 
+CheckpointSnapshot::CheckpointSnapshot(const TunerState& state, const Scheduler& scheduler,
+                                       const Backend& backend, const TunerOptions& opts,
+                                       std::int64_t journal_offset)
+    : head_(Json::object()), state_(state.snapshot()), backend_(backend.save_state()) {
+  head_["format"] = "synetune-tuner-checkpoint";
+  head_["version"] = 2;
+  head_["journal_offset"] = journal_offset;
+  head_["n_workers"] = opts.n_workers;
+  head_["max_failures"] = opts.max_failures;
+  head_["seed"] = opts.seed;
+  head_["stop_criterion"] = opts.stop_criterion.to_json();
+  scheduler.append_state(scheduler_);
+}
+
+std::string CheckpointSnapshot::text() const {
+  std::string out = dump_json_python(head_);
+  out.pop_back();  // the closing brace: the large parts follow
+  out += ",\"state\":";
+  state_.append_json(out);
+  out += ",\"scheduler\":";
+  out += scheduler_;
+  out += ",\"backend\":";
+  append_json_python(out, backend_);
+  out += '}';
+  return out;
+}
+
 std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
                                   const Backend& backend, const TunerOptions& opts,
                                   std::int64_t journal_offset) {
-  Json head = Json::object();
-  head["format"] = "synetune-tuner-checkpoint";
-  head["version"] = 2;
-  head["journal_offset"] = journal_offset;
-  head["n_workers"] = opts.n_workers;
-  head["max_failures"] = opts.max_failures;
-  head["seed"] = opts.seed;
-  head["stop_criterion"] = opts.stop_criterion.to_json();
-  std::string out = dump_json_python(head);
-  out.pop_back();  // the closing brace: the large parts follow
-  out += ",\"state\":";
-  state.append_json(out);
-  out += ",\"scheduler\":";
-  scheduler.append_state(out);
-  out += ",\"backend\":";
-  append_json_python(out, backend.save_state());
-  out += '}';
-  return out;
+  return CheckpointSnapshot(state, scheduler, backend, opts, journal_offset).text();
 }
 
 }  // namespace synetune

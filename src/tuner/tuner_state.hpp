@@ -37,6 +37,8 @@ struct TrialRecord {
 
 class TunerState {
  public:
+  class Snapshot;
+
   TunerState() = default;
   // Not copyable: record_result's cache points into `status`.
   TunerState(const TunerState&) = delete;
@@ -58,6 +60,9 @@ class TunerState {
 
   /// Appends the state as a JSON object (the "state" part of tuner.json).
   void append_json(std::string& out) const;
+  /// A copy of what append_json writes, cheap to take (no text, no copy of finished trials'
+  /// configs), to be written by another thread.
+  Snapshot snapshot() const;
   void from_json(const Json& j);
 
   TuningStatus status;
@@ -79,8 +84,54 @@ class TunerState {
   TrialId best_id_ = -1;
 };
 
-/// The content of `tuner.json` (see docs/checkpoint.md); periodic saves build it in the
-/// BackgroundSaver's forked child, from its copy of the tuner.
+// The state as it was when TunerState::snapshot() was called: per trial only the numbers the
+// checkpoint holds; configs and last results only of the trials that may still run.
+class TunerState::Snapshot {
+ public:
+  void append_json(std::string& out) const;  ///< as TunerState::append_json then
+
+ private:
+  friend class TunerState;
+  struct TrialRow {
+    TrialId trial_id;
+    TrialStatus status;
+    std::uint32_t live;  // index in live_, or kNotLive
+    double creation_time;
+    std::int64_t num_results;
+    double best, max_cost, last_resource;
+  };
+  struct Live {  // a trial that is running or paused
+    Config config;
+    Result last_result;
+  };
+  static constexpr std::uint32_t kNotLive = ~std::uint32_t{0};
+
+  Json status_;
+  TrialId next_trial_id_ = 0;
+  bool exhausted_ = false;
+  TrialId best_id_ = -1;
+  std::vector<TrialRow> trials_;
+  std::vector<Live> live_;
+  std::vector<std::pair<TrialId, std::string>> reasons_;
+};
+
+/// What `tuner.json` holds (see docs/checkpoint.md), copied on the loop thread and turned into
+/// text by the tuner's saving thread. The scheduler's part is text already: a scheduler cannot
+/// be copied, and it goes on changing while the snapshot is written.
+class CheckpointSnapshot {
+ public:
+  CheckpointSnapshot(const TunerState& state, const Scheduler& scheduler, const Backend& backend,
+                     const TunerOptions& opts, std::int64_t journal_offset);
+  std::string text() const;  ///< the content of tuner.json
+
+ private:
+  Json head_;
+  TunerState::Snapshot state_;
+  std::string scheduler_;
+  Json backend_;
+};
+
+/// The content of `tuner.json`, at once: CheckpointSnapshot(...).text().
 std::string tuner_checkpoint_text(const TunerState& state, const Scheduler& scheduler,
                                   const Backend& backend, const TunerOptions& opts,
                                   std::int64_t journal_offset);

@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
@@ -325,6 +329,60 @@ TEST_F(TunerTest, WritesMetadataAndResultsCsvZip) {
   EXPECT_EQ(header, "epoch,loss,st_decision,st_status,trial_id,config_x,st_tuner_time");
   EXPECT_GE(std::count(csv.begin(), csv.end(), '\n'), 7);  // header + >= 6 rows (strict >)
   EXPECT_TRUE(std::filesystem::exists(root_ / "exp" / "tuner.json"));
+}
+
+// Each tuner has its own stop flag: two tuners run on two threads of one process (as in the
+// benchmark runner), each with periodic saves on its saving thread; stopping one leaves the
+// other running, and both write their folders.
+TEST_F(TunerTest, EachTunerIsStoppedByItsOwnToken) {
+  struct CountResults : TunerCallback {
+    explicit CountResults(std::atomic<std::int64_t>& n) : count(n) {}
+    void on_trial_result(const Trial&, const Result&, Decision, double, Json&) override { ++count; }
+    std::atomic<std::int64_t>& count;
+  };
+  std::atomic<std::int64_t> results[2] = {0, 0};
+  std::unique_ptr<Tuner> tuners[2];
+  for (int i = 0; i < 2; ++i) {
+    auto scheduler = std::make_unique<FakeScheduler>();
+    scheduler->remaining = std::numeric_limits<int>::max();
+    auto o = options();
+    o.tuner_name = "exp" + std::to_string(i);
+    o.stop_criterion.max_wallclock_time = 1e15;  // only the tokens stop them
+    o.results_update_interval = 0.005;
+    tuners[i] = std::make_unique<Tuner>(std::move(scheduler), std::make_unique<FakeBackend>(), o);
+    tuners[i]->add_callback(std::make_unique<CountResults>(results[i]));
+  }
+  TuningSummary summary[2];
+  std::thread threads[2];
+  for (int i = 0; i < 2; ++i) threads[i] = std::thread([&, i] { summary[i] = tuners[i]->run(); });
+  auto stop_and_join = [&](int i) {
+    tuners[i]->stop_token().request_stop();
+    if (threads[i].joinable()) threads[i].join();
+  };
+  auto eventually = [](auto&& done) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!done() && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return done();
+  };
+  EXPECT_TRUE(eventually([&] { return results[0] > 2000 && results[1] > 2000; }));
+  stop_and_join(0);
+  const std::int64_t second_then = results[1].load();
+  EXPECT_TRUE(eventually([&] { return results[1] > second_then + 2000; })) << "the other tuner goes on";
+  const StopToken copy = tuners[1]->stop_token();  // copies share the flag
+  EXPECT_FALSE(copy.stop_requested());
+  copy.request_stop();
+  threads[1].join();
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(summary[i].stop_reason, "interrupted (Ctrl-C, SIGTERM or StopToken::request_stop)");
+    const auto dir = root_ / ("exp" + std::to_string(i));
+    const std::string csv = read_zip_entry(dir / "results.csv.zip", "results.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), summary[i].status.num_evaluations + 1);
+    EXPECT_TRUE(std::filesystem::exists(dir / "tuner.json"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "tuner.json.tmp"));
+    EXPECT_EQ(summary[i].status.num_evaluations, results[i].load());
+  }
 }
 
 TEST(TunerNames, NameFromBaseIsUtcStampedAndShort) {

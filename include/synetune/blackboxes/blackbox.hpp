@@ -5,7 +5,9 @@
 /// replays them on a virtual clock.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,9 +119,23 @@ std::shared_ptr<const Blackbox> load_tabulated_blackbox(const std::string& folde
 
 /// A built-in name (bundled tables under the benchmarks folder, `branin`, `hartmann3`,
 /// `hartmann6`, `synthetic_lc`, `synthetic_lc_tab`) or the path of a folder in the tabulated
-/// format. Throws InvalidArgument listing the known names otherwise. Loaded tables are cached
-/// (thread-safe), so loading the same name twice is cheap and shares memory.
+/// format. Throws InvalidArgument listing the known names otherwise. Loads it every time: a
+/// caller that loads the same names again (many runs on one table) holds a BlackboxCache.
 std::shared_ptr<const Blackbox> load_blackbox(const std::string& name_or_folder);
+
+/// Blackboxes loaded by name, kept for whoever holds this object (the benchmark runner holds
+/// one per run_benchmark call), so that loading a name again is cheap and shares the table's
+/// memory. Not process-wide: two owners never see each other's tables. Thread-safe.
+class BlackboxCache {
+ public:
+  /// load_blackbox(name_or_folder), loaded on the first call for that name only. Two threads
+  /// asking for a new name at once may both load it; both get the table that was kept.
+  std::shared_ptr<const Blackbox> load(const std::string& name_or_folder);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const Blackbox>> loaded_;
+};
 
 /// Known built-in names: analytic ones first, then the tables found in the benchmarks folder.
 std::vector<std::string> list_blackboxes();

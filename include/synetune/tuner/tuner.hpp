@@ -2,6 +2,7 @@
 /// The Tuner: one event loop that moves events between Backend, Scheduler and result stores,
 /// enforces n_workers, the stopping criterion and max_failures, and writes the experiment
 /// folder (metadata.json, results.csv.zip, the result journal, the tuner checkpoint).
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -82,6 +83,22 @@ std::string name_from_base(const std::string& base);
 /// call it even earlier.
 void check_backend_capabilities(const Scheduler& scheduler, const Backend& backend);
 
+/// Stops one Tuner's run() from anywhere: another thread, or a signal handler. Copies share
+/// one flag; each Tuner has its own (Tuner::stop_token()), so that stopping one tuner of a
+/// process leaves the others running.
+class StopToken {
+ public:
+  StopToken() = default;  ///< a fresh flag, not yet requested
+  /// Asks the tuner to stop at its next loop iteration; it then stops its trials and writes
+  /// everything, as at any end. Async-signal-safe: one store to a lock-free atomic.
+  void request_stop() const noexcept { flag_->store(true, std::memory_order_relaxed); }
+  bool stop_requested() const noexcept { return flag_->load(std::memory_order_relaxed); }
+
+ private:
+  static_assert(std::atomic<bool>::is_always_lock_free, "request_stop must be async-signal-safe");
+  std::shared_ptr<std::atomic<bool>> flag_ = std::make_shared<std::atomic<bool>>(false);
+};
+
 class Tuner {
  public:
   Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> backend,
@@ -92,14 +109,15 @@ class Tuner {
 
   void add_callback(std::unique_ptr<TunerCallback> callback);
   /// Runs until the stopping criterion, exhaustion of the space, too many failures, or
-  /// request_stop(). Writes everything before returning. A new tuner first creates and locks
+  /// stop_token().request_stop(). Writes everything before returning. A new tuner first creates and locks
   /// its folder (create_experiment_folder; throws if it exists, see existing_folder); the lock
   /// is held until the Tuner is destroyed. Throws InvalidArgument, after stopping the trials
   /// and writing everything, when a trial's first result lacks the tuned metric (the metric
   /// name is wrong: tuning on could not inform the search).
   TuningSummary run();
-  /// Asks the loop to stop at its next iteration (async-signal-safe: sets a flag).
-  static void request_stop();
+  /// This tuner's stop flag: request_stop() on it (or a copy) ends run() at its next loop
+  /// iteration, also when called before run() (which then stops at once, writing its files).
+  StopToken stop_token() const;
 
   /// The experiment's name and folder; a generated name is final once run() has started
   /// (a suffix is added if its folder exists).
