@@ -293,6 +293,12 @@ void Tuner::Impl::handle(const BackendEvent& ev, double t) {
           set_status(*rec, TrialStatus::kStopped, "its only result was lost when the tuner was killed", t);
           scheduler->on_trial_remove(rec->trial);
         }
+      } else if (rec->num_results == 0 && rec->warm_started) {
+        // Its donor's checkpoint was already at the end of training (the donor trained on
+        // after the result that triggered the exploit): nothing left to do, nothing failed.
+        set_status(*rec, TrialStatus::kStopped,
+                   "warm-started from a checkpoint at the end of training: nothing left to train", t);
+        scheduler->on_trial_remove(rec->trial);
       } else if (rec->num_results == 0) {
         set_status(*rec, TrialStatus::kFailed,
                    "the trial exited with code 0 without reporting any metric (does it call "
@@ -333,6 +339,7 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
     }
     if (auto* start = std::get_if<StartTrial>(&*s)) {
       TrialRecord& rec = state.add_trial(std::move(start->config), t);
+      rec.warm_started = start->warm_start_from.has_value();
       journal->trial_start(rec.trial.trial_id, t, false, rec.trial.config, start->warm_start_from);
       table.set_config(rec.trial.trial_id, rec.trial.config, journal.get());
       backend->start(rec.trial.trial_id, rec.trial.config, start->warm_start_from);
@@ -555,6 +562,7 @@ void Tuner::Impl::replay_trial_start(const Json& line, double t) {
       ++replay_divergences;
     }
     TrialRecord& added = state.add_trial(config, t);
+    added.warm_started = line.contains("warm_start_from");
     scheduler->on_trial_add(added.trial);
     return;
   }

@@ -33,6 +33,9 @@ struct TrialRecord {
   /// num_results when the trial was restarted on a resume (-1: not restarted). Equal at exit:
   /// its checkpoint was newer than its last result (read by nobody while the tuner was down).
   std::int64_t results_at_restart = -1;
+  /// Started from another trial's checkpoint (PBT's exploit): one taken at the end of training
+  /// leaves it nothing to train, which is no fault of the script.
+  bool warm_started = false;
 };
 
 class TunerState {
