@@ -29,8 +29,9 @@
 ///    of samples in which level r has the smallest loss; levels whose median loss exceeds
 ///    the 90% quantile of the highest level's losses get weight 0 (Hyper-Tune paper). With
 ///    fewer than two supported levels it falls back to MOBSTER's r_acq.
-///    The adaptive *bracket* distribution of Hyper-Tune is not implemented: the scheduler
-///    keeps its default Hyperband bracket distribution.
+///    The same theta gives Hyper-Tune's adaptive *bracket* distribution (theta_s / r_s over
+///    the supported levels, see bracket_distribution_head()), which the Hyperband scheduler
+///    draws brackets from once two levels have enough data.
 ///
 /// Candidates: remaining restricted configs (tabulated benchmarks; up to
 /// `max_restricted_candidates`, sampled if more), else `num_init_candidates` random configs
