@@ -15,6 +15,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/results_table.hpp"
@@ -343,13 +344,18 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
         continue;
       }
       // Only a scheduler whose replay diverged from the journal (damaged lines, an older
-      // journal) may ask for a trial that runs or has ended; it now counts the trial as
-      // running, which it is, or which no longer matters. Anything else is a bug.
-      if (replay_divergences == 0 || !rec || ++not_paused > state.trials().size())
-        throw Error("scheduler asked to resume trial " + std::to_string(resume.trial_id) +
-                    ", which is not paused (a scheduler bug)");
+      // journal) may ask for a trial that runs, has ended or was lost; it now counts the
+      // trial as running, which it is, or which no longer matters. Anything else is a bug.
+      const std::string what = rec ? to_string(rec->trial.status) : "unknown to the tuner";
+      SYNETUNE_CHECK(replay_divergences > 0) << "the scheduler asked to resume trial " << resume.trial_id
+                                             << ", which is " << what << ", not paused (a scheduler bug)";
+      // A diverged scheduler that asks for more such resumes than there are trials would keep
+      // the loop here for ever: the journal is too damaged to continue from.
+      if (++not_paused > state.trials().size())
+        throw StorageError("the scheduler, replayed from a damaged journal.jsonl, keeps asking to resume trials "
+                           "that are not paused; the experiment cannot be continued (start it over)");
       std::cerr << "[synetune] warning: the scheduler asked to resume trial " << resume.trial_id
-                << ", which is " << to_string(rec->trial.status) << ", not paused; skipped\n";
+                << ", which is " << what << ", not paused; skipped\n";
     }
   }
 }

@@ -339,6 +339,19 @@ TEST_F(TunerTest, ResumeContinuesWithoutLosingOrDuplicatingResults) {
   EXPECT_EQ(rows, results);
 }
 
+// A scheduler that asks to resume a trial that is not paused, with no damaged journal to
+// blame, has a bug: the tuner aborts there (SYNETUNE_CHECK) instead of reporting it as an
+// error of the user's.
+using TunerDeathTest = TunerTest;
+TEST_F(TunerDeathTest, AResumeOfATrialThatIsNotPausedIsASchedulerBug) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto sched = std::make_unique<FakeScheduler>();
+  sched->paused = {0};  // a resume of trial 0 before any trial started
+  Tuner tuner(std::move(sched), std::make_unique<FakeBackend>(), options());
+  EXPECT_DEATH(tuner.run(), "check failed: replay_divergences > 0 the scheduler asked to resume trial 0, "
+                            "which is unknown to the tuner, not paused \\(a scheduler bug\\)");
+}
+
 TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
   auto o = options();
   o.stop_criterion.max_num_evaluations = 4;
