@@ -230,7 +230,9 @@ void Tuner::Impl::apply_decision(TrialRecord& rec, Decision d, double t) {
 
 // A result the tuner must not pass on (check_reported_result) fails its trial; returns true then.
 bool Tuner::Impl::reject_bad_result(TrialRecord& rec, const Result& r, double t) {
-  const ResultVerdict v = check_reported_result(r, scheduler->metric_names(), rec.num_results == 0);
+  const ProblemSpec& p = scheduler->problem();
+  const ResultVerdict v = check_reported_result(
+      r, ResultNeeds{scheduler->metric_names(), p.resource_attr, scheduler->resource_need()}, rec.num_results == 0);
   if (v.kind == ResultVerdict::Kind::kAccept) return false;
   backend->stop(rec.trial.trial_id);
   set_status(rec, TrialStatus::kFailed, v.message, t);

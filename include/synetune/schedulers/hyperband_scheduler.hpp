@@ -71,6 +71,8 @@ class HyperbandScheduler : public Scheduler {
   void on_trial_error(const Trial& trial) override;
 
   const ProblemSpec& problem() const override { return problem_; }
+  /// Every result is placed at a rung: its resource must be a positive integer.
+  ResourceNeed resource_need() const override { return ResourceNeed::kPositiveInteger; }
   Json metadata() const override;
   Json save_state() const override;
   void append_state(std::string& out) const override;

@@ -38,6 +38,8 @@ class PopulationBasedTraining : public Scheduler {
   void on_trial_error(const Trial& trial) override;
 
   const ProblemSpec& problem() const override { return problem_; }
+  /// Every result is a time step (truncated, as Syne Tune's int()): a number.
+  ResourceNeed resource_need() const override { return ResourceNeed::kNumber; }
   Json metadata() const override;
   Json save_state() const override;
   void load_state(const Json& state) override;
