@@ -51,21 +51,40 @@ std::vector<std::string> metric_thresholds(const std::map<std::string, double>& 
   return out;
 }
 
-int run_resume(const ResumeArgs& ra) {
-  fs::path path = find_experiment(ra.name, ra.root);
-  std::ifstream in(path / "metadata.json");
+// What `synetune tune` stored in an experiment's metadata.json.
+struct StoredRun {
+  TuneArgs args;
+  StoppingCriterion stop;
+  std::string cwd;  // where it was started: relative entry points are relative to it
+};
+
+// Reads metadata.json of `path`. A malformed file, or a field of the wrong type, is corrupt
+// state: one StorageError that names the file, whatever the JSON library threw.
+StoredRun read_stored_run(const fs::path& path) {
+  const fs::path file = path / "metadata.json";
   Json md;
   try {
+    std::ifstream in(file);
     md = Json::parse(in);
   } catch (const std::exception& e) {
-    throw StorageError("metadata.json of " + path.string() + " is corrupt: " + e.what());
+    throw StorageError(file.string() + " is corrupt: " + e.what());
   }
-  if (!md.contains("synetune_args"))
+  if (!md.is_object() || !md.contains("synetune_args"))
     throw InvalidArgument(path.string() + " was not written by `synetune tune`; resume it from C++ with Tuner::load");
-  TuneArgs args = TuneArgs::from_json(md["synetune_args"]);
-  // Relative entry points are relative to where the experiment was started.
-  if (auto cwd = md["synetune_args"].value("cwd", ""); !cwd.empty() && fs::exists(cwd))
-    fs::current_path(cwd);
+  try {
+    const Json& stored = md.at("synetune_args");
+    return {TuneArgs::from_json(stored), StoppingCriterion::from_json(md.value("stop_criterion", Json::object())),
+            stored.value("cwd", "")};
+  } catch (const std::exception& e) {
+    throw StorageError(file.string() + " is corrupt: " + e.what());
+  }
+}
+
+int run_resume(const ResumeArgs& ra) {
+  fs::path path = find_experiment(ra.name, ra.root);
+  StoredRun stored = read_stored_run(path);
+  TuneArgs& args = stored.args;
+  if (!stored.cwd.empty() && fs::exists(stored.cwd)) fs::current_path(stored.cwd);
   // A new stopping criterion replaces the old one when any of its flags is given; the limits
   // count the whole experiment (time and trials before the resume included).
   bool new_stop = ra.max_wallclock_time || ra.max_cost || ra.max_num_evaluations ||
@@ -82,8 +101,7 @@ int run_resume(const ResumeArgs& ra) {
     args.max_metric_value = ra.max_metric_value;
     args.min_metric_value = ra.min_metric_value;
   } else {
-    const Json& sc = md.value("stop_criterion", Json::object());
-    StoppingCriterion c = StoppingCriterion::from_json(sc);
+    const StoppingCriterion& c = stored.stop;
     args.max_wallclock_time = c.max_wallclock_time;
     args.max_cost = c.max_cost;
     args.max_num_evaluations = c.max_num_evaluations;

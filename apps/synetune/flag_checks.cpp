@@ -8,9 +8,9 @@
 #include <limits>
 #include <set>
 #include <sstream>
-#include <stdexcept>
 #include <string_view>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 
 namespace synetune::cli {
@@ -137,9 +137,9 @@ void check_numeric_flags(CLI::App& cmd) {
     const Limit* limit = nullptr;
     for (const auto& l : kLimits)
       if (l.flag == flag) limit = &l;
-    if (!limit)
-      throw std::logic_error("numeric flag " + flag + " of `" + cmd.get_name() +
-                             "` has no range in flag_checks.cpp's kLimits");
+    // A new numeric flag without a range is a bug of this program, found at the first run.
+    SYNETUNE_CHECK(limit != nullptr) << "numeric flag " << flag << " of `" << cmd.get_name()
+                                     << "` has no range in flag_checks.cpp's kLimits";
     opt->check(range_validator(*limit));
   }
 }

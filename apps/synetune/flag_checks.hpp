@@ -17,7 +17,7 @@ inline constexpr std::uint64_t kMaxSeeds = 10000;
 
 /// Attaches the range check of every numeric option of `cmd` (option groups included) from
 /// one table of limits shared by all subcommands. A bad value throws InvalidArgument while the
-/// command line is parsed (the CLI prints it and exits 2). Throws std::logic_error if `cmd`
+/// command line is parsed (the CLI prints it and exits 2). Aborts (SYNETUNE_CHECK) if `cmd`
 /// has a numeric option without a limit, so that no new flag goes unchecked.
 void check_numeric_flags(CLI::App& cmd);
 

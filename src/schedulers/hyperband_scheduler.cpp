@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 
 namespace synetune {
@@ -208,10 +209,10 @@ Decision HyperbandScheduler::on_trial_result(const Trial& trial, const Result& r
   auto& st = state_of(trial);
   if (st.status == Status::kDone) return Decision::kStop;  // stale result after the end
   const double r = result.get(problem_.resource_attr);
-  if (!(r >= 1.0) || r != std::floor(r))
-    throw InvalidArgument("result of trial " + std::to_string(trial.trial_id) + " has '" +
-                          problem_.resource_attr + "' = " + std::to_string(r) +
-                          "; the resource must be a positive integer");
+  // resource_need(): the tuner fails a trial whose result has no such resource.
+  SYNETUNE_CHECK(r >= 1.0 && r == std::floor(r))
+      << "result of trial " << trial.trial_id << " has " << problem_.resource_attr << " = " << r
+      << ", not a positive integer";
   const auto resource = static_cast<std::int64_t>(r);
   // Restarted from scratch after a promotion: the levels up to resume_from were seen already.
   if (resource <= st.resume_from) return Decision::kContinue;

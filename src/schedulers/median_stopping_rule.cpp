@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 
 namespace synetune {
@@ -30,9 +31,9 @@ Decision MedianStoppingRule::on_trial_result(const Trial& trial, const Result& r
   double value = p.sign() * result.get(p.metric);
   if (std::isnan(value)) value = INFINITY;  // numpy sorts NaN last: rank it worst
   const double time_step = result.get(p.resource_attr);
-  if (std::isnan(time_step))
-    throw InvalidArgument("result of trial " + std::to_string(trial.trial_id) + " lacks the resource '" +
-                          p.resource_attr + "' needed by MedianStoppingRule");
+  // resource_need(): the tuner fails a trial whose result has no such resource.
+  SYNETUNE_CHECK(!std::isnan(time_step))
+      << "result of trial " << trial.trial_id << " lacks the resource " << p.resource_attr;
   if (options_.running_average) {
     auto& s = trial_sums_[trial.trial_id];
     s.sum += value;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <variant>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 
 namespace synetune {
@@ -90,10 +92,13 @@ Decision PopulationBasedTraining::on_trial_result(const Trial& trial, const Resu
   auto& st = it->second;
   if (st.stopped) return Decision::kStop;
   const double t = result.get(problem_.resource_attr);
-  const double score = result.get(problem_.metric);
-  if (std::isnan(t) || std::isnan(score))
-    throw InvalidArgument("result of trial " + std::to_string(trial.trial_id) + " lacks '" +
-                          (std::isnan(t) ? problem_.resource_attr : problem_.metric) + "', needed by PBT");
+  // resource_need(): the tuner fails a trial whose result lacks the metric or the resource.
+  SYNETUNE_CHECK(!std::isnan(t) && result.has(problem_.metric))
+      << "result of trial " << trial.trial_id << " lacks " << problem_.resource_attr << " or " << problem_.metric;
+  double score = result.get(problem_.metric);
+  // A score reported as NaN ranks worst, as in the other schedulers (numpy sorts NaN last);
+  // left NaN it would break the ordering of the quantiles.
+  if (std::isnan(score)) score = problem_.sign() * std::numeric_limits<double>::infinity();
   const double time = std::trunc(t);  // 0.13: int(result[resource_attr])
   if (time >= max_t_) {
     st.stopped = true;

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/schedulers/rung_system.hpp"
 
@@ -150,10 +151,10 @@ Decision SynchronousHyperbandScheduler::on_trial_result(const Trial& trial, cons
   if (it == pending_.end()) return Decision::kStop;  // not pending: result unused (as 0.13)
   const Pending p = it->second;
   const double r = result.get(problem_.resource_attr);
-  if (!(r >= 1.0) || r != std::floor(r))
-    throw InvalidArgument("result of trial " + std::to_string(trial.trial_id) + " has '" +
-                          problem_.resource_attr + "' = " + std::to_string(r) +
-                          "; the resource must be a positive integer");
+  // resource_need(): the tuner fails a trial whose result has no such resource.
+  SYNETUNE_CHECK(r >= 1.0 && r == std::floor(r))
+      << "result of trial " << trial.trial_id << " has " << problem_.resource_attr << " = " << r
+      << ", not a positive integer";
   const auto resource = static_cast<std::int64_t>(r);
   if (resource < p.level) return Decision::kContinue;
   // 0.13 asserts resource == milestone; a skipped level is accepted here instead.

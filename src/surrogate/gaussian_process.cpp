@@ -433,11 +433,19 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
   Eigen::VectorXd seen_theta = init;
   double seen_f = std::numeric_limits<double>::infinity();
   last_fit_evaluations_ = 0;
-  // Thrown to end a warm-started fit's perturbed restart after its evaluation budget.
-  struct BudgetExhausted {};
+  // A warm-started fit's perturbed restarts have a budget of evaluations. LBFGSpp has no such
+  // limit, nor a way for the objective to end a run; so once the budget is spent the objective
+  // evaluates nothing and answers -inf with a zero gradient: the line search accepts that point
+  // at once (both Wolfe conditions hold) and the zero projected gradient ends minimize() at its
+  // next convergence test. Such points are not "seen", so the fit is exactly as if the run had
+  // stopped at the budget (no exception used as control flow).
   int start_evaluations = 0, start_budget = std::numeric_limits<int>::max();
   auto objective = [&](const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
-    if (start_evaluations++ >= start_budget) throw BudgetExhausted{};
+    if (start_evaluations >= start_budget) {
+      grad.setZero(theta.size());
+      return -std::numeric_limits<double>::infinity();
+    }
+    ++start_evaluations;
     ++last_fit_evaluations_;
     const double f = neg_log_posterior(theta, &grad);
     if (f < seen_f) {
@@ -457,10 +465,8 @@ void GaussianProcess::fit(Rng& rng, const GPFitOptions& options) {
     double fx = 0;
     try {
       (start == 0 ? solver : restart_solver).minimize(objective, theta, fx, lb, ub);
-    } catch (const BudgetExhausted&) {
-      // Keep the best point seen.
     } catch (const std::exception&) {
-      // Line search trouble near the optimum: keep the best point seen.
+      // LBFGSpp throws on line search trouble near the optimum: keep the best point seen.
     }
     if (seen_f < best_f) {
       best_f = seen_f;

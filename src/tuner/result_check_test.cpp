@@ -22,28 +22,73 @@ using ::testing::HasSubstr;
 Result result(TrialId id, const char* json) { return Result::from_json(id, Json::parse(json)); }
 
 TEST(ResultCheck, NumericMetricIsAccepted) {
-  auto v = check_reported_result(result(0, R"({"epoch": 1, "loss": 0.5})"), {"loss"}, true);
+  auto v = check_reported_result(result(0, R"({"epoch": 1, "loss": 0.5})"), {{"loss"}}, true);
   EXPECT_EQ(v.kind, ResultVerdict::Kind::kAccept);
   // Later results may leave the metric out (Syne Tune checks a trial's first result only).
-  v = check_reported_result(result(0, R"({"epoch": 2})"), {"loss"}, false);
+  v = check_reported_result(result(0, R"({"epoch": 2})"), {{"loss"}}, false);
   EXPECT_EQ(v.kind, ResultVerdict::Kind::kAccept);
 }
 
 TEST(ResultCheck, NonNumericMetricFailsTheTrial) {
-  auto v = check_reported_result(result(3, R"({"epoch": 1, "val_loss": "abc"})"), {"val_loss"}, false);
+  auto v = check_reported_result(result(3, R"({"epoch": 1, "val_loss": "abc"})"), {{"val_loss"}}, false);
   EXPECT_EQ(v.kind, ResultVerdict::Kind::kFailTrial);
   EXPECT_EQ(v.message, R"(metric val_loss is the string "abc", not a number)");
-  v = check_reported_result(result(3, R"({"val_loss": null})"), {"val_loss"}, true);
+  v = check_reported_result(result(3, R"({"val_loss": null})"), {{"val_loss"}}, true);
   EXPECT_EQ(v.kind, ResultVerdict::Kind::kFailTrial);
   EXPECT_EQ(v.message, "metric val_loss is null, not a number");
 }
 
 TEST(ResultCheck, FirstResultWithoutTheMetricStopsTheTuning) {
   auto v = check_reported_result(
-      result(0, R"({"epoch": 1, "loss": 0.5, "st_worker_time": 1.0, "note": "x"})"), {"val_loss"}, true);
+      result(0, R"({"epoch": 1, "loss": 0.5, "st_worker_time": 1.0, "note": "x"})"), {{"val_loss"}}, true);
   EXPECT_EQ(v.kind, ResultVerdict::Kind::kStopTuning);
   EXPECT_THAT(v.message, HasSubstr("without the metric 'val_loss'"));
   EXPECT_THAT(v.message, HasSubstr("the keys it reported: epoch, loss, note."));
+}
+
+TEST(ResultCheck, AMultiFidelitySchedulerNeedsAPositiveIntegerResourceInEveryResult) {
+  const ResultNeeds needs{{"loss"}, "epoch", ResourceNeed::kPositiveInteger};
+  auto fails = [&](const char* json, const std::string& message) {
+    const auto v = check_reported_result(result(3, json), needs, false);
+    EXPECT_EQ(v.kind, ResultVerdict::Kind::kFailTrial) << json;
+    EXPECT_EQ(v.message, message) << json;
+  };
+  fails(R"({"epoch": "two", "loss": 0.5})",
+        R"(trial 3 reported epoch = "two"; the resource attribute must be a positive integer)");
+  fails(R"({"epoch": null, "loss": 0.5})", "trial 3 reported epoch = null; the resource attribute must be a positive integer");
+  fails(R"({"loss": 0.5})",
+        "trial 3 reported a result without epoch (--resource-attr); the resource attribute must be a positive integer");
+  fails(R"({"epoch": 1.5, "loss": 0.5})", "trial 3 reported epoch = 1.5; the resource attribute must be a positive integer");
+  fails(R"({"epoch": 0, "loss": 0.5})", "trial 3 reported epoch = 0; the resource attribute must be a positive integer");
+  fails(R"({"epoch": -2, "loss": 0.5})", "trial 3 reported epoch = -2; the resource attribute must be a positive integer");
+  fails(R"({"epoch": 1e300, "loss": 0.5})", "trial 3 reported epoch = 1e+300; the resource attribute must be a positive integer");
+  EXPECT_EQ(check_reported_result(result(3, R"({"epoch": 2, "loss": 0.5})"), needs, false).kind,
+            ResultVerdict::Kind::kAccept);
+  EXPECT_EQ(check_reported_result(result(3, R"({"epoch": 2.0, "loss": 0.5})"), needs, true).kind,
+            ResultVerdict::Kind::kAccept);
+  // A scheduler that does not read every result (FIFO) is not bothered by the resource.
+  EXPECT_EQ(check_reported_result(result(3, R"({"epoch": "two", "loss": 0.5})"), {{"loss"}, "epoch"}, false).kind,
+            ResultVerdict::Kind::kAccept);
+}
+
+TEST(ResultCheck, ATimeStepIsAnyNumber) {
+  const ResultNeeds needs{{"loss"}, "epoch", ResourceNeed::kNumber};
+  EXPECT_EQ(check_reported_result(result(1, R"({"epoch": 0.5, "loss": 1})"), needs, false).kind,
+            ResultVerdict::Kind::kAccept);
+  const auto v = check_reported_result(result(1, R"({"epoch": [1], "loss": 1})"), needs, false);
+  EXPECT_EQ(v.kind, ResultVerdict::Kind::kFailTrial);
+  EXPECT_EQ(v.message, "trial 1 reported epoch = [1]; the resource attribute must be a number");
+}
+
+TEST(ResultCheck, ALaterResultWithoutTheMetricFailsTheTrialOfASchedulerThatReadsEveryResult) {
+  const ResultNeeds needs{{"loss"}, "epoch", ResourceNeed::kPositiveInteger};
+  const auto v = check_reported_result(result(2, R"({"epoch": 2, "acc": 0.9})"), needs, false);
+  EXPECT_EQ(v.kind, ResultVerdict::Kind::kFailTrial);
+  EXPECT_EQ(v.message, "trial 2 reported a result without the metric 'loss' (the keys it reported: epoch, acc); "
+                       "the scheduler needs the metric in every result");
+  // The first result without it still stops the tuning (a mistyped --metric).
+  EXPECT_EQ(check_reported_result(result(2, R"({"epoch": 1, "acc": 0.9})"), needs, true).kind,
+            ResultVerdict::Kind::kStopTuning);
 }
 
 // Trial i reports `results[i]` one second apart, then exits.
@@ -96,6 +141,8 @@ class ScriptedBackend : public Backend {
 class CountingScheduler : public Scheduler {
  public:
   ProblemSpec spec{"loss", Mode::kMin, "epoch", std::nullopt, ""};
+  ResourceNeed need = ResourceNeed::kNone;
+  ResourceNeed resource_need() const override { return need; }
   int results_seen = 0;
   std::vector<TrialId> errors;
   std::optional<TrialSuggestion> suggest(TrialId next) override {
@@ -165,6 +212,39 @@ TEST_F(ResultCheckTuner, StringMetricFailsThatTrialAndTheTuningGoesOn) {
   EXPECT_TRUE(reason);
   // The bad result reaches neither the scheduler nor the results: the loss column stays numeric.
   for (const auto& j : journal("result")) EXPECT_TRUE(j["result"]["loss"].is_number()) << j.dump();
+  EXPECT_EQ(s->results_seen, static_cast<int>(journal("result").size()));
+}
+
+// Through the loop, for a scheduler that reads every result (as ASHA): a result with a
+// resource that is not a positive integer, or a later result without the metric, fails that
+// trial only; the scheduler is told and never sees the result, the other trials run on.
+TEST_F(ResultCheckTuner, ABadResourceOrALaterMissingMetricFailsThatTrialOnly) {
+  auto backend = std::make_unique<ScriptedBackend>();
+  for (TrialId id = 0; id < 6; ++id)
+    backend->results[id] = {Json{{"epoch", 1}, {"loss", 0.5}}, Json{{"epoch", 2}, {"loss", 0.4}}};
+  backend->results[1][1]["epoch"] = "two";
+  backend->results[2][1].erase("loss");
+  auto sched = std::make_unique<CountingScheduler>();
+  sched->need = ResourceNeed::kPositiveInteger;
+  auto* s = sched.get();
+  auto o = options();
+  o.max_failures = 5;
+  o.stop_criterion.max_num_trials_finished = 5;
+  Tuner tuner(std::move(sched), std::move(backend), o);
+  TuningSummary sum = tuner.run();
+  EXPECT_FALSE(sum.failed);
+  EXPECT_EQ(sum.status.num_trials_failed, 2);
+  EXPECT_GE(sum.status.num_trials_completed, 3);
+  EXPECT_EQ(s->errors, (std::vector<TrialId>{1, 2}));
+  std::map<TrialId, std::string> reasons;
+  for (const auto& j : journal("status"))
+    if (j["status"] == "Failed") reasons[j["trial_id"].get<TrialId>()] = j.value("reason", "");
+  EXPECT_EQ(reasons[1], R"(trial 1 reported epoch = "two"; the resource attribute must be a positive integer)");
+  EXPECT_THAT(reasons[2], HasSubstr("trial 2 reported a result without the metric 'loss'"));
+  for (const auto& j : journal("result")) {
+    EXPECT_TRUE(j["result"]["epoch"].is_number()) << j.dump();
+    EXPECT_TRUE(j["result"].contains("loss")) << j.dump();
+  }
   EXPECT_EQ(s->results_seen, static_cast<int>(journal("result").size()));
 }
 

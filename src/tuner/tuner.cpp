@@ -12,9 +12,11 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <new>
 #include <set>
 #include <unordered_map>
 
+#include "synetune/core/check.hpp"
 #include "synetune/core/error.hpp"
 #include "synetune/tuner/journal.hpp"
 #include "synetune/tuner/results_table.hpp"
@@ -34,6 +36,26 @@ std::string read_text_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) throw StorageError("cannot read " + p.string());
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Runs `load`, which reads experiment state from `where` (a file or the experiment folder).
+// Malformed state makes the parsers and load_state functions underneath throw what they throw
+// (nlohmann's exceptions, InvalidArgument, std::runtime_error, out_of_range...): at this
+// boundary it becomes one StorageError that names `where`, so that callers handle corrupt
+// state with one catch. (Out of memory is not corrupt state; it passes through.)
+template <typename Load>
+auto as_storage_error(const std::filesystem::path& where, Load&& load) -> decltype(load()) {
+  try {
+    return load();
+  } catch (const StorageError& e) {
+    const std::string what = e.what();
+    if (what.find(where.string()) != std::string::npos) throw;  // names it already
+    throw StorageError(where.string() + ": " + what);
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw StorageError(where.string() + " is corrupt: " + e.what());
+  }
 }
 
 double wall_time_now() {
@@ -115,6 +137,10 @@ struct Tuner::Impl {
   // Resume support.
   void load_from(const std::filesystem::path& p);
   std::optional<std::int64_t> load_checkpoint(const std::filesystem::path& p);
+  std::int64_t read_checkpoint(const std::filesystem::path& file);
+  ResultNeeds result_needs() const {
+    return {scheduler->metric_names(), scheduler->problem().resource_attr, scheduler->resource_need()};
+  }
   void replay(const Json& line);
   void replay_trial_start(const Json& line, double t);
   void replay_result(const Json& line);
@@ -232,7 +258,7 @@ void Tuner::Impl::apply_decision(TrialRecord& rec, Decision d, double t) {
 
 // A result the tuner must not pass on (check_reported_result) fails its trial; returns true then.
 bool Tuner::Impl::reject_bad_result(TrialRecord& rec, const Result& r, double t) {
-  const ResultVerdict v = check_reported_result(r, scheduler->metric_names(), rec.num_results == 0);
+  const ResultVerdict v = check_reported_result(r, result_needs(), rec.num_results == 0);
   if (v.kind == ResultVerdict::Kind::kAccept) return false;
   backend->stop(rec.trial.trial_id);
   set_status(rec, TrialStatus::kFailed, v.message, t);
@@ -353,13 +379,18 @@ void Tuner::Impl::start_trials(double t, bool stopping) {
         continue;
       }
       // Only a scheduler whose replay diverged from the journal (damaged lines, an older
-      // journal) may ask for a trial that runs or has ended; it now counts the trial as
-      // running, which it is, or which no longer matters. Anything else is a bug.
-      if (replay_divergences == 0 || !rec || ++not_paused > state.trials().size())
-        throw Error("scheduler asked to resume trial " + std::to_string(resume.trial_id) +
-                    ", which is not paused (a scheduler bug)");
+      // journal) may ask for a trial that runs, has ended or was lost; it now counts the
+      // trial as running, which it is, or which no longer matters. Anything else is a bug.
+      const std::string what = rec ? to_string(rec->trial.status) : "unknown to the tuner";
+      SYNETUNE_CHECK(replay_divergences > 0) << "the scheduler asked to resume trial " << resume.trial_id
+                                             << ", which is " << what << ", not paused (a scheduler bug)";
+      // A diverged scheduler that asks for more such resumes than there are trials would keep
+      // the loop here for ever: the journal is too damaged to continue from.
+      if (++not_paused > state.trials().size())
+        throw StorageError("the scheduler, replayed from a damaged journal.jsonl, keeps asking to resume trials "
+                           "that are not paused; the experiment cannot be continued (start it over)");
       std::cerr << "[synetune] warning: the scheduler asked to resume trial " << resume.trial_id
-                << ", which is " << to_string(rec->trial.status) << ", not paused; skipped\n";
+                << ", which is " << what << ", not paused; skipped\n";
     }
   }
 }
@@ -584,6 +615,12 @@ void Tuner::Impl::replay_result(const Json& line) {
   TrialRecord* rec = state.find(line["trial_id"].get<TrialId>());
   if (!rec) return;  // its trial_start line was unreadable: the results table keeps it
   Result r = Result::from_json(rec->trial.trial_id, line["result"]);
+  // The loop journals only results that pass the check: one that does not is a damaged line
+  // (or an older synetune's), which the scheduler must not see (it may take it for a bug).
+  if (check_reported_result(r, result_needs(), rec->num_results == 0).kind != ResultVerdict::Kind::kAccept) {
+    ++replay_divergences;
+    return;
+  }
   if (double res = r.get(scheduler->problem().resource_attr); !std::isnan(res)) rec->last_resource = res;
   state.record_result(*rec, r);
   const Decision journaled = parse_decision(line.value("decision", "CONTINUE"));
@@ -615,20 +652,18 @@ void Tuner::Impl::replay_status(const Json& line) {
   else scheduler->on_trial_remove(rec->trial);
 }
 
-// The state of tuner.json and the journal offset it covers; nullopt when it is missing or
-// unusable, with scheduler and backend as they were built (a failed load may have changed
-// them halfway).
-std::optional<std::int64_t> Tuner::Impl::load_checkpoint(const std::filesystem::path& p) {
-  const Json fresh_scheduler = scheduler->save_state(), fresh_backend = backend->save_state();
-  try {
-    if (!std::filesystem::exists(p / "tuner.json")) throw StorageError("tuner.json is missing");
-    Json cp = parse_json_lenient(read_text_file(p / "tuner.json"));
+// Reads tuner.json into the trial table, scheduler and backend; returns the journal offset it
+// covers. Throws StorageError, naming the file, when it is missing or malformed in any part.
+std::int64_t Tuner::Impl::read_checkpoint(const std::filesystem::path& file) {
+  return as_storage_error(file, [&] {
+    if (!std::filesystem::exists(file)) throw StorageError("missing");
+    Json cp = parse_json_lenient(read_text_file(file));
     const int version = cp.value("version", 0);
     if (cp.value("format", "") != "synetune-tuner-checkpoint" || version < 1 || version > 2)
-      throw StorageError("tuner.json is not a synetune checkpoint of version 1 or 2");
+      throw StorageError("not a synetune checkpoint of version 1 or 2");
     const auto offset = cp.value("journal_offset", std::int64_t{0});
     std::error_code ec;
-    const auto journal_size = std::filesystem::file_size(p / "journal.jsonl", ec);
+    const auto journal_size = std::filesystem::file_size(file.parent_path() / "journal.jsonl", ec);
     if (!ec && offset > static_cast<std::int64_t>(journal_size))
       throw StorageError("it covers " + std::to_string(offset) + " bytes of journal.jsonl, which has " +
                          std::to_string(journal_size) + " (lost in a power failure?)");
@@ -636,9 +671,19 @@ std::optional<std::int64_t> Tuner::Impl::load_checkpoint(const std::filesystem::
     scheduler->load_state(cp.at("scheduler"));
     backend->load_state(cp.at("backend"));
     return offset;
-  } catch (const std::exception& e) {
-    std::cerr << "[synetune] warning: cannot use the tuner checkpoint of " << p.string() << " ("
-              << e.what() << "); replaying the result journal instead: every reported result is "
+  });
+}
+
+// The state of tuner.json and the journal offset it covers; nullopt when it is missing or
+// unusable, with scheduler and backend as they were built (a failed load may have changed
+// them halfway).
+std::optional<std::int64_t> Tuner::Impl::load_checkpoint(const std::filesystem::path& p) {
+  const Json fresh_scheduler = scheduler->save_state(), fresh_backend = backend->save_state();
+  try {
+    return read_checkpoint(p / "tuner.json");
+  } catch (const StorageError& e) {
+    std::cerr << "[synetune] warning: cannot use the tuner checkpoint (" << e.what()
+              << "); replaying the result journal instead: every reported result is "
               << "kept, and the scheduler's decisions are made again from its initial state\n";
     Json metadata = std::move(state.metadata);
     state = TunerState();
@@ -717,7 +762,7 @@ std::unique_ptr<Tuner> Tuner::load(const std::filesystem::path& tuner_path,
   tuner->impl_->resumed = true;
   // Before anything is read: a running tuner's files are its own. (No folder: load_from says so.)
   if (std::filesystem::is_directory(tuner_path)) tuner->impl_->lock = ExperimentLock::acquire(tuner_path);
-  tuner->impl_->load_from(tuner_path);
+  as_storage_error(tuner_path, [&] { tuner->impl_->load_from(tuner_path); });
   return tuner;
 }
 

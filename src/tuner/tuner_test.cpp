@@ -1,6 +1,7 @@
 // Tuner loop tests with a scripted in-memory backend and scheduler: no processes, no sleeps.
 #include "synetune/tuner/tuner.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -460,6 +462,19 @@ TEST_F(TunerTest, ResumeContinuesWithoutLosingOrDuplicatingResults) {
   EXPECT_EQ(rows, results);
 }
 
+// A scheduler that asks to resume a trial that is not paused, with no damaged journal to
+// blame, has a bug: the tuner aborts there (SYNETUNE_CHECK) instead of reporting it as an
+// error of the user's.
+using TunerDeathTest = TunerTest;
+TEST_F(TunerDeathTest, AResumeOfATrialThatIsNotPausedIsASchedulerBug) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto sched = std::make_unique<FakeScheduler>();
+  sched->paused = {0};  // a resume of trial 0 before any trial started
+  Tuner tuner(std::move(sched), std::make_unique<FakeBackend>(), options());
+  EXPECT_DEATH(tuner.run(), "check failed: replay_divergences > 0 the scheduler asked to resume trial 0, "
+                            "which is unknown to the tuner, not paused \\(a scheduler bug\\)");
+}
+
 TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
   auto o = options();
   o.stop_criterion.max_num_evaluations = 4;
@@ -480,6 +495,62 @@ TEST_F(TunerTest, CorruptCheckpointFallsBackToTheJournal) {
       EXPECT_TRUE(started.insert(j["trial_id"].get<long>()).second);
     }
   EXPECT_EQ(started.size(), 6u);
+}
+
+// A checkpoint that is malformed in any part (JSON the parser rejects, a field of the wrong
+// type, a bad trial status, a missing section) is one kind of problem, whatever the code
+// underneath throws: a StorageError naming tuner.json, on which the resume replays the journal.
+TEST_F(TunerTest, EveryMalformedCheckpointIsOneStorageErrorNamingTheFile) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+  }
+  const auto file = root_ / "exp" / "tuner.json";
+  std::ifstream in(file);
+  const Json good = parse_json_lenient(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  std::vector<std::pair<std::string, std::function<void(Json&)>>> damages = {
+      {"type_error", [](Json& cp) { cp["scheduler"]["remaining"] = "many"; }},                // nlohmann type_error
+      {"out_of_range", [](Json& cp) { cp.erase("backend"); }},                                 // nlohmann out_of_range
+      {"trial status", [](Json& cp) { cp["state"]["trials"]["status"][0] = "Sleeping"; }},    // InvalidArgument
+      {"", [](Json& cp) { cp["version"] = 7; }}};                                              // StorageError
+  for (const auto& [kind, damage] : damages) {
+    Json cp = good;
+    damage(cp);
+    std::ofstream(file) << cp.dump();
+    ::testing::internal::CaptureStderr();
+    auto tuner = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_THAT(err, ::testing::HasSubstr("cannot use the tuner checkpoint (" + file.string())) << kind;
+    EXPECT_THAT(err, ::testing::HasSubstr("replaying the result journal instead")) << kind;
+  }
+  // Nothing usable at all: Tuner::load itself throws the StorageError.
+  std::filesystem::remove(root_ / "exp" / "journal.jsonl");
+  EXPECT_THROW(Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o),
+               StorageError);
+}
+
+// The loop never journals a result that fails the result check; a journal line holding one
+// is damaged, and the replay leaves it out (a scheduler that reads every result could take
+// it for a bug) instead of stopping there.
+TEST_F(TunerTest, AJournaledResultTheLoopWouldHaveRejectedIsSkippedOnReplay) {
+  auto o = options();
+  o.stop_criterion.max_num_evaluations = 4;
+  o.write_checkpoint = false;  // the resume replays the whole journal
+  {
+    Tuner tuner(std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+    tuner.run();
+  }
+  std::string text;
+  for (Json j : journal()) {
+    if (j["event"] == "result" && j["trial_id"] == 0) j["result"]["loss"] = "damaged";
+    text += j.dump() + "\n";
+  }
+  std::ofstream(root_ / "exp" / "journal.jsonl") << text;
+  ::testing::internal::CaptureStderr();
+  auto tuner = Tuner::load(root_ / "exp", std::make_unique<FakeScheduler>(), std::make_unique<FakeBackend>(), o);
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), ::testing::HasSubstr("did not do what the journal says"));
 }
 
 // Defect class "an existing experiment is silently overwritten": a new tuner refuses the

@@ -49,6 +49,44 @@ TEST(MultiFidelity, PromotionAshaResumesFromCheckpointWithoutRetraining) {
   EXPECT_TRUE(any_paused_marker);
 }
 
+// A result that ASHA cannot place at a rung (epoch "two", or no metric after a first result
+// with it) is the script's fault: that trial fails with the reason, ASHA is told, and the
+// other trials run on; the tuning ends normally (exit 0), and `synetune show` gives the reasons.
+TEST(MultiFidelity, AshaFailsTheTrialOfAResultWithABadEpochOrWithoutTheMetric) {
+  TempRoot root;
+  CliRun r = run_cli({"tune", "--entry-point", script("bad_result.py").string(), "--python", "/usr/bin/python3",
+                      "--quiet", "--method", "ASHA", "--max-t", "3", "--grace-period", "1",
+                      "--reduction-factor", "3", "--param", "x=uniform(0,1)", "--metric", "loss",
+                      "--n-workers", "1", "--max-num-trials-finished", "5", "--max-failures", "10",
+                      "--tuner-name", "bad-results"},
+                     root.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path exp = root.experiment();
+  std::map<long, std::string> failed;
+  std::set<long> finished;
+  for (const auto& j : journal(exp, "status")) {
+    const long id = j["trial_id"].get<long>();
+    if (j["status"] == "Failed") failed[id] = j.value("reason", std::string());
+    else if (j["status"] == "Completed" || j["status"] == "Stopped") finished.insert(id);
+  }
+  const std::string bad_epoch = R"(trial 1 reported epoch = "two"; the resource attribute must be a positive integer)";
+  const std::string no_metric = "trial 2 reported a result without the metric 'loss' (the keys it reported: epoch); "
+                                "the scheduler needs the metric in every result";
+  EXPECT_EQ(failed, (std::map<long, std::string>{{1, bad_epoch}, {2, no_metric}}));
+  EXPECT_GE(finished.size(), 3u);
+  EXPECT_EQ(finished.count(1) + finished.count(2), 0u);
+  // Only results the scheduler could use were recorded.
+  for (const auto& j : journal(exp, "result")) {
+    EXPECT_TRUE(j["result"]["epoch"].is_number()) << j.dump();
+    EXPECT_TRUE(j["result"]["loss"].is_number()) << j.dump();
+  }
+  EXPECT_NE(r.err.find("trial 1 failed: " + bad_epoch), std::string::npos) << r.err;
+  CliRun show = run_cli({"show", "bad-results"}, root.path());
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("Failed:      trial 1: " + bad_epoch), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("Failed:      trial 2: " + no_metric), std::string::npos) << show.out;
+}
+
 TEST(MultiFidelity, PbtExploitStartsFromTheDonorsCheckpoint) {
   TempRoot root;
   CliRun r = run_cli({"tune", "--entry-point", (source_dir() / "examples/checkpoint_example.py").string(),

@@ -1,6 +1,7 @@
 // End-to-end: tuner checkpoint and `synetune resume`, in the simulator and on the local backend.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -60,6 +61,27 @@ TEST(ResumeE2E, FinishedTrialsKeepTheirConfigsAcrossAResume) {
   ASSERT_NE(best(first.out), "");
   EXPECT_EQ(best(again.out), best(first.out));
   EXPECT_EQ(best(again.out).find("null"), std::string::npos);
+}
+
+// A metadata.json whose stored arguments have the wrong types is corrupt state: `resume`
+// exits 2 with one message that names the file, not the JSON library's raw text.
+TEST(ResumeE2E, ResumeOfAMalformedMetadataJsonNamesTheFile) {
+  TempRoot root;
+  CliRun first = run_cli({"tune", "--backend", "simulator", "--benchmark", "branin", "--method", "RandomSearch",
+                          "--max-num-evaluations", "5", "--experiment-root", root.path().string(),
+                          "--tuner-name", "m", "--quiet"},
+                         root.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const fs::path file = root.path() / "m" / "metadata.json";
+  for (const char* field : {"synetune_args", "stop_criterion"}) {
+    Json md = Json::parse(read_file(file));
+    if (std::string(field) == "synetune_args") md[field]["n_workers"] = "four";
+    else md[field]["max_num_evaluations"] = "lots";
+    std::ofstream(file) << md.dump(2);
+    CliRun again = run_cli({"resume", "m", "--root", root.path().string()}, root.path());
+    EXPECT_EQ(again.exit_code, 2) << field;
+    EXPECT_NE(again.err.find(file.string() + " is corrupt: "), std::string::npos) << field << ": " << again.err;
+  }
 }
 
 // SIGKILL the tuner in the middle of a promotion-type ASHA run on the local backend, once

@@ -1,6 +1,9 @@
 #pragma once
-/// Error model (see docs/architecture.md):
-///  - bad user input / configuration -> exceptions derived from `Error` below;
+/// Error model (see docs/architecture.md, "Errors"):
+///  - programmer bugs (violated preconditions, broken invariants) -> SYNETUNE_CHECK, which
+///    aborts (synetune/core/check.hpp);
+///  - bad user input / configuration, unreadable or corrupt files -> exceptions derived from
+///    `Error` below;
 ///  - expected runtime outcomes (trial failed, space exhausted) -> values, never exceptions.
 #include <stdexcept>
 #include <string>

@@ -10,6 +10,14 @@
 
 namespace synetune {
 
+/// What a scheduler needs of the resource attribute (ProblemSpec::resource_attr) in each result
+/// it is given (Scheduler::resource_need()). Ordered: each asks more than the one before.
+enum class ResourceNeed {
+  kNone,             ///< nothing (FIFO: read only when present, to stop a trial at max_t)
+  kNumber,           ///< a number: a time step (PBT, the median stopping rule)
+  kPositiveInteger,  ///< 1, 2, 3, ...: a rung level (the Hyperband family, synchronous Hyperband)
+};
+
 struct ProblemSpec {
   /// Name of the reported metric to optimise (a key of each `[tune-metric]` result).
   std::string metric = {};

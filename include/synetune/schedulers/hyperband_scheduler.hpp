@@ -73,6 +73,8 @@ class HyperbandScheduler : public Scheduler {
   /// Promotion type: pause and resume (trials wait at rungs until promoted).
   SchedulerRequirements requirements() const override;
   const ProblemSpec& problem() const override { return problem_; }
+  /// Every result is placed at a rung: its resource must be a positive integer.
+  ResourceNeed resource_need() const override { return ResourceNeed::kPositiveInteger; }
   Json metadata() const override;
   Json save_state() const override;
   void append_state(std::string& out) const override;

@@ -2,6 +2,7 @@
 /// Median stopping rule (Syne Tune `median_stopping_rule.py`, same in 0.13 and 0.15 except the
 /// resource key: 0.13 `resource_attr`, used here via ProblemSpec): wraps another scheduler and
 /// stops a trial whose (running-average) value ranks in the worse half at its resource level.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,6 +39,9 @@ class MedianStoppingRule : public Scheduler {
   SchedulerRequirements requirements() const override { return inner_->requirements(); }
   const ProblemSpec& problem() const override { return inner_->problem(); }
   std::vector<std::string> metric_names() const override { return inner_->metric_names(); }
+  /// Every result is ranked at its time step (a number), and then given to the wrapped
+  /// scheduler, which may need more.
+  ResourceNeed resource_need() const override { return std::max(ResourceNeed::kNumber, inner_->resource_need()); }
   Json metadata() const override;
   Json save_state() const override;
   void load_state(const Json& state) override;

@@ -40,6 +40,8 @@ class PopulationBasedTraining : public Scheduler {
   /// Warm start: the exploit step starts a new trial from a top trial's checkpoint.
   SchedulerRequirements requirements() const override;
   const ProblemSpec& problem() const override { return problem_; }
+  /// Every result is a time step (truncated, as Syne Tune's int()): a number.
+  ResourceNeed resource_need() const override { return ResourceNeed::kNumber; }
   Json metadata() const override;
   Json save_state() const override;
   void load_state(const Json& state) override;

@@ -33,6 +33,9 @@ class Scheduler {
   virtual std::optional<TrialSuggestion> suggest(TrialId next_trial_id) = 0;
   /// A new trial was started from a StartTrial suggestion.
   virtual void on_trial_add(const Trial& trial) = 0;
+  /// A result of a running trial. Precondition when resource_need() is not kNone: `result`
+  /// carries problem().metric and a problem().resource_attr that meets the need (the Tuner
+  /// fails a trial whose result does not, so that such a result never gets here).
   virtual Decision on_trial_result(const Trial& trial, const Result& result) = 0;
   /// The trial's process ended normally; `last_result` is its last reported result.
   virtual void on_trial_complete(const Trial& trial, const Result& last_result) = 0;
@@ -46,6 +49,12 @@ class Scheduler {
   virtual SchedulerRequirements requirements() const { return {}; }
 
   virtual const ProblemSpec& problem() const = 0;
+  /// Whether this scheduler reads every result, and what it needs of the resource attribute
+  /// there. kNone (the default): results are read as they come, a later one may lack the
+  /// metric. Otherwise every result must carry the metric and the resource attribute as
+  /// ResourceNeed says; the Tuner checks it (src/tuner/result_check.cpp) and fails the trial
+  /// of a result that falls short, telling the scheduler with on_trial_error.
+  virtual ResourceNeed resource_need() const { return ResourceNeed::kNone; }
   /// Metric names this scheduler optimises (for metadata.json); first is the main one.
   virtual std::vector<std::string> metric_names() const { return {problem().metric}; }
   /// Short name and options, written to metadata.json.

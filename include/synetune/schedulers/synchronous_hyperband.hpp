@@ -43,6 +43,8 @@ class SynchronousHyperbandScheduler : public Scheduler {
   /// Pause and resume: every trial waits at its rung until the rung is full.
   SchedulerRequirements requirements() const override;
   const ProblemSpec& problem() const override { return problem_; }
+  /// Every result is placed at a rung: its resource must be a positive integer.
+  ResourceNeed resource_need() const override { return ResourceNeed::kPositiveInteger; }
   Json metadata() const override;
   Json save_state() const override;
   void load_state(const Json& state) override;

@@ -132,7 +132,9 @@ class Tuner {
   /// restored: from the checkpoint, and from the journal lines after it, whose scheduler
   /// calls (suggest included) are made again in their order (docs/checkpoint.md). Takes the
   /// folder's lock first (throws ExperimentLocked, having read and written nothing, if another
-  /// tuner runs it).
+  /// tuner runs it). Corrupt state that the replay cannot get past (no metadata.json, neither
+  /// a usable tuner.json nor journal.jsonl) throws StorageError naming the file or folder,
+  /// whatever the parser underneath threw; a corrupt tuner.json alone is only a warning.
   static std::unique_ptr<Tuner> load(const std::filesystem::path& tuner_path,
                                      std::unique_ptr<Scheduler> scheduler,
                                      std::unique_ptr<Backend> backend, TunerOptions options);
