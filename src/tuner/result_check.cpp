@@ -20,16 +20,16 @@ std::string reported_keys(const Result& r) {
 }
 
 // Why `result` does not carry the resource that `need` asks for; nullopt when it does.
+// Runs on every result: the message is built only when there is a problem.
 std::optional<std::string> resource_problem(const Result& result, const std::string& attr, ResourceNeed need) {
-  const std::string rule = need == ResourceNeed::kPositiveInteger
-                               ? "; the resource attribute must be a positive integer"
-                               : "; the resource attribute must be a number";
-  const std::string trial = "trial " + std::to_string(result.trial_id);
+  const char* rule = need == ResourceNeed::kPositiveInteger ? "; the resource attribute must be a positive integer"
+                                                            : "; the resource attribute must be a number";
+  auto trial = [&] { return "trial " + std::to_string(result.trial_id); };
   // Result::from_json keeps numbers (and booleans) in `values`, anything else in `extra`.
   if (result.extra.is_object() && result.extra.contains(attr))
-    return trial + " reported " + attr + " = " + result.extra[attr].dump() + rule;
+    return trial() + " reported " + attr + " = " + result.extra[attr].dump() + rule;
   if (!result.has(attr))
-    return trial + " reported a result without " + attr + " (--resource-attr)" + rule;
+    return trial() + " reported a result without " + attr + " (--resource-attr)" + rule;
   const double r = result.get(attr);
   // A rung level is an integer count: up to 2^53, where doubles stop holding every integer.
   const bool ok = need == ResourceNeed::kNumber ? !std::isnan(r)
@@ -37,7 +37,7 @@ std::optional<std::string> resource_problem(const Result& result, const std::str
   if (ok) return std::nullopt;
   char text[32];
   const auto end = std::to_chars(text, text + sizeof text, r).ptr;  // shortest form: 1.5, not 1.500000
-  return trial + " reported " + attr + " = " + std::string(text, end) + rule;
+  return trial() + " reported " + attr + " = " + std::string(text, end) + rule;
 }
 
 }  // namespace

@@ -138,9 +138,10 @@ struct Tuner::Impl {
   void load_from(const std::filesystem::path& p);
   std::optional<std::int64_t> load_checkpoint(const std::filesystem::path& p);
   std::int64_t read_checkpoint(const std::filesystem::path& file);
-  ResultNeeds result_needs() const {
-    return {scheduler->metric_names(), scheduler->problem().resource_attr, scheduler->resource_need()};
-  }
+  // What the scheduler needs of each result: fixed for the tuner's life, so taken once (the
+  // check runs on every result).
+  ResultNeeds needs;
+  const ResultNeeds& result_needs() const { return needs; }
   void replay(const Json& line);
   void replay_trial_start(const Json& line, double t);
   void replay_result(const Json& line);
@@ -166,6 +167,8 @@ Tuner::Tuner(std::unique_ptr<Scheduler> scheduler, std::unique_ptr<Backend> back
   if (options.max_failures < 0) throw InvalidArgument("max_failures must be >= 0");
   check_backend_capabilities(*scheduler, *backend);
   impl_->scheduler = std::move(scheduler);
+  impl_->needs = {impl_->scheduler->metric_names(), impl_->scheduler->problem().resource_attr,
+                  impl_->scheduler->resource_need()};
   impl_->backend = std::move(backend);
   impl_->opts = std::move(options);
   impl_->name = impl_->opts.tuner_name.empty() ? name_from_base(impl_->opts.tuner_name_base)
